@@ -1,0 +1,69 @@
+/** The `pktlens` command. */
+import { readFileSync } from 'node:fs';
+import { UsageError } from './errors.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const HELP = `pktlens ${pkg.version} — decode, store and analyze network captures
+
+usage: pktlens <command> [options]
+
+commands:
+  decode [-r] FILE [-Y FILTER] [-c N] [-T text|fields|json|ndjson] [-e FIELD]... [-E header=y]
+                     decode a pcap/pcapng (gzip ok, - = stdin) like tshark
+  generate [-w OUT] [-c N] [--seed N] [--pcapng] [--hostile]
+                     write a realistic synthetic capture (the sample, benchmarks, tests)
+  help [COMMAND]     this text, or a command's options
+
+options: --help, --version
+exit status: 0 ok, 1 runtime failure, 2 usage error (or a damaged capture, as tshark)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      if (cmd === 'help' && rest[0] === 'decode') return print((await import('./decode.js')).DECODE_HELP);
+      return print(HELP);
+    case '-v':
+    case '--version':
+      return print(`pktlens ${pkg.version}`);
+    case 'decode': {
+      const m = await import('./decode.js');
+      if (rest.includes('--help') || rest.includes('-h')) return print(m.DECODE_HELP);
+      return m.decodeMain(rest);
+    }
+    case 'generate': {
+      const m = await import('../gen/cli.js');
+      return m.generateMain(rest);
+    }
+    default:
+      throw new UsageError(`unknown command "${cmd}" (try pktlens --help)`);
+  }
+}
+
+function print(s: string): number {
+  process.stdout.write(s + '\n');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`pktlens: ${e.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`pktlens: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
+// a closed pipe (pktlens decode … | head) is a normal way to stop
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+});

@@ -1,0 +1,16 @@
+/** Link-layer header type names (tcpdump.org/linktypes.html), for frames we keep but do not decode. */
+const NAMES: Record<number, string> = {
+  0: 'NULL', 1: 'ETHERNET', 6: 'IEEE802_5', 8: 'SLIP', 9: 'PPP', 10: 'FDDI', 12: 'RAW', 14: 'RAW', 50: 'PPP_HDLC', 51: 'PPP_ETHER',
+  101: 'RAW', 104: 'C_HDLC', 105: 'IEEE802_11', 107: 'FRELAY', 108: 'LOOP', 113: 'LINUX_SLL', 117: 'PFLOG',
+  119: 'IEEE802_11_PRISM', 122: 'IP_OVER_FC', 127: 'IEEE802_11_RADIOTAP', 138: 'APPLE_IP_OVER_IEEE1394',
+  139: 'MTP2_WITH_PHDR', 143: 'DOCSIS', 147: 'USER0', 163: 'IEEE802_11_AVS', 165: 'BACNET_MS_TP', 166: 'PPP_PPPD',
+  169: 'GPRS_LLC', 177: 'LINUX_LAPD', 187: 'BLUETOOTH_HCI_H4', 189: 'USB_LINUX', 192: 'PPI', 195: 'IEEE802_15_4_WITHFCS',
+  201: 'BLUETOOTH_HCI_H4_WITH_PHDR', 220: 'USB_LINUX_MMAPPED', 227: 'CAN_SOCKETCAN', 228: 'IPV4', 229: 'IPV6',
+  231: 'DBUS', 235: 'DVB_CI', 249: 'USBPCAP', 251: 'BLUETOOTH_LE_LL', 253: 'NETLINK', 254: 'BLUETOOTH_LINUX_MONITOR',
+  256: 'BLUETOOTH_LE_LL_WITH_PHDR', 263: 'NFLOG', 264: 'NETANALYZER', 266: 'IPOIB',
+  276: 'LINUX_SLL2', 279: 'ZWAVE_R1_R2', 288: 'VSOCK', 289: 'NORDIC_BLE', 294: 'ETW',
+};
+
+export function linktypeName(lt: number): string {
+  return NAMES[lt] ?? `LINKTYPE_${lt}`;
+}
