@@ -1,5 +1,5 @@
 /**
- * `pktlens decode [-r] FILE [-Y FILTER] [-c N] [-T text|fields|json|ndjson] [-e FIELD]... [-E opt=val]`
+ * `pktlens decode [-r] FILE [-c N] [-T text|fields|json|ndjson] [-e FIELD]... [-E opt=val]`
  * tshark users should feel at home: -T fields prints what `tshark -n -T fields -E occurrence=f` prints.
  */
 import { readCapture, CaptureError } from '../wire/capture.js';
@@ -21,7 +21,6 @@ export const DECODE_HELP = `usage: pktlens decode [-r] FILE [options]
   -E separator=/t|/s|C   field separator (default tab)
   -E occurrence=f|l|a    which occurrence of a repeated field (default f, first)
   -E aggregator=C    separator between occurrences with occurrence=a (default ,)
-  -Y FILTER          display filter (Wireshark syntax)
   --fields           list every known field name and type
 exit status: 0 ok, 1 runtime failure, 2 usage error or damaged/unreadable capture`;
 
@@ -75,7 +74,6 @@ function parse(argv: string[]): Opts | 'fields-list' {
         else throw new UsageError(`unknown -E option "${k}"`);
         break;
       }
-      case '-Y': o.filter = val(); break;
       case '-n': break; // we never resolve names
       case '--fields': return 'fields-list';
       default:
@@ -141,10 +139,7 @@ export async function decodeMain(argv: string[]): Promise<number> {
       return e;
     });
   }
-  let predicate = null as ((d: Dissection) => boolean) | null;
-  if (o.filter !== null) {
-    throw new UsageError('display filters (-Y) are not available yet');
-  }
+  const predicate = null as ((d: Dissection) => boolean) | null; // display filters (-Y) arrive with the filter compiler
   const wantInfo = o.format !== 'fields' || o.fields.some((f) => f.toLowerCase() === '_ws.col.info');
   const s = new Session({ info: wantInfo || predicate !== null });
   // like tshark, record only the fields that will be printed (unless Info or a filter needs the rest)

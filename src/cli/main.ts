@@ -9,7 +9,7 @@ const HELP = `pktlens ${pkg.version} — decode, store and analyze network captu
 usage: pktlens <command> [options]
 
 commands:
-  decode [-r] FILE [-Y FILTER] [-c N] [-T text|fields|json|ndjson] [-e FIELD]... [-E header=y]
+  decode [-r] FILE [-c N] [-T text|fields|json|ndjson] [-e FIELD]... [-E header=y]
                      decode a pcap/pcapng (gzip ok, - = stdin) like tshark
   generate [-w OUT] [-c N] [--seed N] [--pcapng] [--hostile]
                      write a realistic synthetic capture (the sample, benchmarks, tests)

@@ -5,6 +5,7 @@
  */
 import { FIELDS, fid } from '../fields/catalog.js';
 import { Reader } from '../wire/reader.js';
+import type { Flow } from '../flows/table.js';
 
 const NF = FIELDS.length;
 const F_FRAME = fid('frame');
@@ -60,6 +61,9 @@ export class Dissection {
   dport = 0;
   /** stream/flow number of the innermost TCP/UDP conversation, -1 if none */
   stream = -1;
+  /** that conversation, and this packet's direction in it (0 client→server, 1 server→client) */
+  flow: Flow | null = null;
+  dir = 0;
   /** application protocol name decided for the flow ('' if none) */
   app = '';
   /** set by IPv4/IPv6 when this frame is a non-first fragment or otherwise has no L4 header */
@@ -88,6 +92,8 @@ export class Dissection {
     this.ipEnd = -1;
     this.sport = this.dport = 0;
     this.stream = -1;
+    this.flow = null;
+    this.dir = 0;
     this.app = '';
     this.src6 = this.dst6 = null;
     this.fragment = false;
@@ -127,6 +133,11 @@ export class Dissection {
     for (const id of ids) this.mask[id] = 1;
   }
   private mask: Uint8Array | null = null;
+
+  /** Whether add(f, …) would record anything: lets hot paths skip building values nobody reads. */
+  wants(f: number): boolean {
+    return this.mask === null || this.mask[f] === 1;
+  }
 
   add(f: number, v: unknown, off: number, len: number): void {
     if (this.mask !== null && this.mask[f] === 0) return;

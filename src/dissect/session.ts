@@ -47,6 +47,8 @@ export class Session {
   /** counters of what was odd, by anomaly name, over the whole session */
   readonly anomalyCounts = new Map<string, number>();
   malformedPackets = 0;
+  /** the last non-DecodeError caught inside a decoder: a bug to fix, kept for the fuzzer's report */
+  lastError = '';
   /** per-session scratch that protocol modules may keep (IP fragment tables and the like), by module name */
   readonly stash = new Map<string, unknown>();
 
@@ -102,11 +104,13 @@ export class Session {
       d.short = true;
       d.add(F.short, true, -1, 0);
       d.weird('packet_cut_by_snaplen');
+      if (d.wantInfo) d.info += '[Packet size limited during capture]'; // as tshark's Info (no separator)
     } else {
       d.malformed = true;
       this.malformedPackets++;
       d.add(F.malformed, true, -1, 0);
       const what = e instanceof DecodeError ? `${d.layerN ? d.layerName[d.layerN - 1] : 'frame'}_${e.kind}` : 'decoder_exception';
+      if (!(e instanceof DecodeError)) this.lastError = (e as Error)?.stack ?? String(e);
       d.weird(what);
       d.add(F.expert, what, -1, 0);
       if (d.wantInfo) d.info += d.info ? ' [Malformed Packet]' : '[Malformed Packet]';
@@ -185,7 +189,7 @@ export class Session {
     const n = r.end - off;
     if (n <= 0) return;
     d.layer('data', off, r.end, F.data);
-    d.add(F.dataData, r.buf.subarray(off, r.end), off, n);
+    if (d.wants(F.dataData)) d.add(F.dataData, r.buf.subarray(off, r.end), off, n);
     d.add(F.dataLen, n, off, n);
   }
 }

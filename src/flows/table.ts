@@ -23,6 +23,8 @@ export class TcpDir {
   total = -1;
   keep = 0;
   fin = false;
+  /** window scale shift from this side's SYN: -1 not seen, -2 SYN without the option */
+  wscale = -1;
   /** protocol state that a decoder keeps per direction (e.g. HTTP request methods in flight) */
   seenSyn = false;
 }

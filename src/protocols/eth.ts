@@ -10,13 +10,15 @@ export const eth: Protocol = {
   decode(r, off, d, s) {
     d.layer('eth', off, r.end, F.eth);
     d.protocol = 'Ethernet';
-    const dst = r.bytes(off, 6);
-    const src = r.bytes(off + 6, 6);
-    d.add(F.dst, dst, off, 6);
-    d.add(F.addr, dst, off, 6);
-    d.add(F.src, src, off + 6, 6);
-    d.add(F.addr, src, off + 6, 6);
     const t = r.u16(off + 12);
+    if (d.wants(F.dst) || d.wants(F.src) || d.wants(F.addr)) {
+      const dst = r.bytes(off, 6);
+      const src = r.bytes(off + 6, 6);
+      d.add(F.dst, dst, off, 6);
+      d.add(F.addr, dst, off, 6);
+      d.add(F.src, src, off + 6, 6);
+      d.add(F.addr, src, off + 6, 6);
+    }
     if (t <= 1500) {
       d.add(F.len, t, off + 12, 2);
       const end = Math.min(r.end, off + 14 + t);

@@ -23,12 +23,35 @@ import { tcp } from './tcp.js';
 import { gre, cmd, vxlan } from './gre.js';
 import { dns, mdns, llmnr } from './dns.js';
 import { namedProtocols } from './named.js';
+import { http } from './http.js';
+import { ssdp } from './ssdp.js';
+import { ssh } from './ssh.js';
+import { textProtocols } from './text-protocols.js';
+import { portProtocols } from './ports.js';
+import { tls } from './tls.js';
+import { quic } from './quic.js';
+import { gquic } from './gquic.js';
+import { dhcp } from './dhcp.js';
+import { dhcpv6 } from './dhcpv6.js';
+import { ntp } from './ntp.js';
+import { snmp } from './snmp.js';
+import { nbns, nbdgm } from './nbns.js';
+import { nbss } from './nbss.js';
+import { radiotap } from './radiotap.js';
+import { wlan } from './wlan.js';
+import { netlink } from './netlink.js';
+import { mndp } from './mndp.js';
+import { dbLspDisc } from './db-lsp-disc.js';
+import { rpc } from './rpc.js';
 
 export const PROTOCOLS: Protocol[] = [
   eth, vlan, ieee8021ad, llc, sll, sll2, nullLoop, loop, raw, ipv4Link, ipv6Link, mpls, pppoes, ppp, arp,
   ip, ipv6, icmp, icmpv6, udp, tcp, gre, cmd, vxlan,
   dns, mdns, llmnr,
   ...namedProtocols,
+  http, ssdp, ssh, ...textProtocols, ...portProtocols,
+  tls, quic, gquic,
+  dhcp, dhcpv6, ntp, snmp, nbns, nbdgm, nbss, radiotap, wlan, netlink, mndp, dbLspDisc, rpc,
 ];
 
 export interface BoundHeuristic extends Heuristic {

@@ -72,6 +72,8 @@ export const tcp: Protocol = {
         flow.synSeq = seq;
       }
       d.stream = flow.id;
+      d.flow = flow;
+      d.dir = dir;
       d.add(F.stream, flow.id, -1, 0);
     }
     if (hl < 20) {
@@ -116,6 +118,7 @@ export const tcp: Protocol = {
     d.add(F.len, segLen, -1, 0);
     // options
     let optText = '';
+    let ws = -2;
     r.need(off, hl, 'tcp header');
     for (let o = off + 20; o < off + hl;) {
       const k = r.u8(o);
@@ -123,17 +126,24 @@ export const tcp: Protocol = {
       if (k === 1) { o++; continue; }
       const l = r.u8(o + 1);
       if (l < 2 || o + l > off + hl) { d.weird('bad_tcp_option_length'); break; }
-      if (k === 2 && l === 4) { const v = r.u16(o + 2); d.add(F.mss, v, o + 2, 2); optText += ` MSS=${v}`; }
-      else if (k === 3 && l === 3) { const v = r.u8(o + 2); d.add(F.wscale, v, o + 2, 1); optText += ` WS=${2 ** v}`; }
-      else if (k === 4) { d.add(F.sackPerm, true, o, l); optText += ' SACK_PERM'; }
-      else if (k === 8 && l === 10) { const v = r.u32(o + 2); d.add(F.tsval, v, o + 2, 4); optText += ` TSval=${v} TSecr=${r.u32(o + 6)}`; }
-      else if (k === 5) optText += ` SLE=${((r.u32(o + 2) - (other && other.isn >= 0 ? other.isn : 0)) >>> 0)} SRE=${((r.u32(o + 6) - (other && other.isn >= 0 ? other.isn : 0)) >>> 0)}`;
+      const info = d.wantInfo;
+      if (k === 2 && l === 4) { const v = r.u16(o + 2); d.add(F.mss, v, o + 2, 2); if (info) optText += ` MSS=${v}`; }
+      else if (k === 3 && l === 3) { const v = r.u8(o + 2); ws = Math.min(v, 14); d.add(F.wscale, v, o + 2, 1); if (info) optText += ` WS=${2 ** ws}`; }
+      else if (k === 4) { d.add(F.sackPerm, true, o, l); if (info) optText += ' SACK_PERM'; }
+      else if (k === 8 && l === 10) { const v = r.u32(o + 2); d.add(F.tsval, v, o + 2, 4); if (info) optText += ` TSval=${v} TSecr=${r.u32(o + 6)}`; }
+      else if (k === 5 && info && l >= 10) optText += ` SLE=${((r.u32(o + 2) - (other && other.isn >= 0 ? other.isn : 0)) >>> 0)} SRE=${((r.u32(o + 6) - (other && other.isn >= 0 ? other.isn : 0)) >>> 0)}`;
       o += l;
     }
-    d.add(F.winCalc, win, -1, 0);
+    // window scaling counts only when both SYNs offered it; SYN segments themselves are never scaled
+    if (st && fl & 0x02) st.wscale = ws;
+    let winCalc = win;
+    if (st && other && !(fl & 0x02) && st.wscale >= 0 && other.wscale >= 0) winCalc = win * 2 ** st.wscale;
+    d.add(F.winCalc, winCalc, -1, 0);
     let prefix = '';
     let retrans = false;
+    let overlap = 0;
     if (flow && st) {
+      const now = d.tsSec + d.tsNsec / 1e9;
       flow.pkts[dir]++;
       flow.bytes[dir] += d.len;
       if (fl & 0x04) flow.rst = true;
@@ -142,8 +152,26 @@ export const tcp: Protocol = {
       if (segLen > 0 && st.nextSeq >= 0) {
         const end = (seq + segLen) >>> 0;
         if (!seqLt(st.nextSeq, end)) retrans = true; // nothing new in this segment
-        else if (seqLt(seq, st.nextSeq)) { /* overlaps, carries some new data: treat as in order from nextSeq */ }
-        else if (seqLt(st.nextSeq, seq)) { d.weird('tcp_previous_segment_not_captured'); resetDir(st); }
+        else if (seqLt(seq, st.nextSeq)) overlap = (st.nextSeq - seq) >>> 0; // overlaps, carries some new data: only that goes on
+        else if (seqLt(st.nextSeq, seq)) {
+          d.weird('tcp_previous_segment_not_captured');
+          // a gap inside a PDU of known length (Wireshark keeps adding later segments to it, and never completes it):
+          // count the missing bytes and finish the PDU without decoding it; otherwise framing is lost
+          const gap = (seq - st.nextSeq) >>> 0;
+          if (st.total > 0 && gap < st.remaining) {
+            st.remaining -= gap;
+            if (st.keep > st.bufLen) st.keep = st.bufLen; // the kept head stops at the hole
+            const h = lost.get(st);
+            if (h) h.left += gap;
+            else lost.set(st, { left: gap, t: now });
+          } else resetDir(st);
+        }
+      }
+      const hole = lost.get(st);
+      if (hole) {
+        // out-of-order data arriving soon after the hole fills it (Wireshark then completes the PDU); later it is a retransmission
+        if (retrans && now - hole.t < OOO_THRESHOLD) { hole.left -= segLen; if (hole.left <= 0) lost.delete(st); }
+        else if (!retrans) hole.t = now;
       }
       if (retrans) {
         d.add(F.retrans, true, -1, 0);
@@ -154,12 +182,12 @@ export const tcp: Protocol = {
       }
     }
     if (d.wantInfo) {
-      d.info = `${prefix}${sp} → ${dp} [${flagText(fl)}] Seq=${relSeq}${fl & 0x10 ? ` Ack=${relAck}` : ''} Win=${win} Len=${segLen}${optText}`;
+      d.info = `${prefix}${sp} → ${dp} [${flagText(fl)}] Seq=${relSeq}${fl & 0x10 ? ` Ack=${relAck}` : ''} Win=${winCalc} Len=${segLen}${optText}`;
     }
     if (tcpLen <= 0) return;
     const po = off + hl;
     const pr = r.sub(off, r.end - off, true);
-    d.add(F.payload, r.buf.subarray(po, r.end), po, tcpLen);
+    if (d.wants(F.payload)) d.add(F.payload, r.buf.subarray(po, r.end), po, tcpLen);
     if (retrans) return;
     // which protocol: the one decided for this conversation, else ports, else heuristics
     let p: Protocol | null = flow?.app ?? null;
@@ -176,7 +204,7 @@ export const tcp: Protocol = {
     }
     d.app = p.name;
     if (p.framing && st && s.reassemble && tcpLen === segLen) {
-      stream(p, p.framing, st, pr, po, d, s);
+      stream(p, p.framing, st, pr, po + (overlap < tcpLen ? overlap : 0), d, s);
       return;
     }
     if (st && tcpLen !== segLen) resetDir(st); // bytes missing from the capture: framing is lost
@@ -184,7 +212,16 @@ export const tcp: Protocol = {
   },
 };
 
+/**
+ * Directions whose current PDU has a hole (a segment not captured, or not yet): bytes still missing and the time of
+ * the newest segment. A PDU whose hole is not filled by out-of-order segments is counted out, never decoded.
+ */
+const lost = new WeakMap<TcpDir, { left: number; t: number }>();
+/** Wireshark's default out-of-order threshold (3 ms): later data below the next sequence number is a retransmission */
+const OOO_THRESHOLD = 0.003;
+
 function resetDir(st: TcpDir): void {
+  lost.delete(st);
   st.buf = null;
   st.bufLen = 0;
   st.total = -1;
@@ -231,7 +268,9 @@ function stream(p: Protocol, fr: StreamFraming, st: TcpDir, r: Reader, po: numbe
       pos += take;
       if (st.remaining === 0) {
         const buf = st.buf!, n = st.bufLen, total = st.total;
+        const gone = lost.has(st);
         resetDir(st);
+        if (gone) continue;
         pdu(new Reader(buf, 0, n), 0, total, true);
       }
       continue;

@@ -35,13 +35,15 @@ export const udp: Protocol = {
       f.pkts[dir]++;
       f.bytes[dir] += d.len;
       d.stream = f.id;
+      d.flow = f;
+      d.dir = dir;
       d.add(F.stream, f.id, -1, 0);
     }
     if (d.wantInfo) d.info = `${sp} → ${dp} Len=${ulen >= 8 ? ulen - 8 : 0}`;
     r.need(off, 8, 'udp header');
     const pr = r.sub(off, end - off, true);
     if (end - (off + 8) <= 0) return;
-    d.add(F.payload, r.buf.subarray(off + 8, end), off + 8, end - off - 8);
+    if (d.wants(F.payload)) d.add(F.payload, r.buf.subarray(off + 8, end), off + 8, end - off - 8);
     const pick = s.pick('udp', pr, off + 8, d, sp, dp);
     if (!pick) {
       s.data(pr, off + 8, d);
