@@ -25,6 +25,12 @@ export class TcpDir {
   fin = false;
   /** window scale shift from this side's SYN: -1 not seen, -2 SYN without the option */
   wscale = -1;
+  /**
+   * A hole in the current PDU (a segment not captured, or not yet): bytes still missing (0 = none) and the time of
+   * the newest segment. A PDU whose hole is not filled by out-of-order segments is counted out, never decoded.
+   */
+  holeLeft = 0;
+  holeT = 0;
   /** protocol state that a decoder keeps per direction (e.g. HTTP request methods in flight) */
   seenSyn = false;
 }

@@ -29,7 +29,7 @@ export class Tcp {
     readonly rtt: number, mbps: number) {
     const cs = path.a.stack, ss = path.b.stack;
     this.ts = cs.ts && ss.ts;
-    this.mss = Math.min(cs.mss, ss.mss) - (this.ts ? 12 : 0);
+    this.mss = Math.min(cs.mss, ss.mss) - (path.v6 ? 20 : 0) - (this.ts ? 12 : 0);
     this.gap = ((this.mss + 78) * 8 * 1e3) / mbps;
     this.nxt = [rng.u32(), rng.u32()];
     this.win = [cs.synWin, ss.synWin];
@@ -43,7 +43,7 @@ export class Tcp {
     let opts: Uint8Array | undefined;
     if (flags & SYN) {
       const useTs = fromClient ? st.ts : this.ts;
-      opts = tcpOptions({ mss: st.mss, sackPerm: true, wscale: st.ws, ts: useTs ? [tsval, fromClient ? 0 : this.lastTs[0]] : undefined }, st.order);
+      opts = tcpOptions({ mss: st.mss - (this.path.v6 ? 20 : 0), sackPerm: true, wscale: st.ws, ts: useTs ? [tsval, fromClient ? 0 : this.lastTs[0]] : undefined }, st.order);
     } else if (this.ts && !(flags & RST)) {
       opts = tcpOptions({ ts: [tsval, this.lastTs[j]] });
     }

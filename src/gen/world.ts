@@ -298,8 +298,10 @@ export class World {
 export class Path {
   private readonly links: [Link, Link];
   private readonly nets: [Net, Net];
+  readonly v6: boolean;
 
   constructor(readonly a: Node, aIp: Uint8Array, readonly b: Node, bIp: Uint8Array, vlan?: number, df = true) {
+    this.v6 = aIp.length === 16;
     this.links = [{ src: a.mac, dst: b.mac, vlan }, { src: b.mac, dst: a.mac, vlan }];
     this.nets = [{ src: aIp, dst: bIp, ttl: a.ttl, df }, { src: bIp, dst: aIp, ttl: b.ttl, df }];
   }

@@ -32,9 +32,10 @@ export const cmd: Protocol = {
   name: 'cmd',
   bind: [{ table: 'ethertype', keys: [0x8909] }],
   decode(r, off, d, s) {
-    d.layer('cmd', off, off + 8, F.cmd);
-    d.protocol = 'CMD';
-    const next = r.u16(off + 6);
+    d.layer('cmd', off, off + 8, F.cmd); // a shim: Wireshark leaves the Protocol column to its neighbours
+    // after GRE the EtherType comes first (version, length, options, SGT follow); in Ethernet it comes last
+    const inGre = d.layerN >= 2 && d.layerName[d.layerN - 2] === 'gre';
+    const next = r.u16(inGre ? off : off + 6);
     s.next('ethertype', next, r, off + 8, d);
   },
 };

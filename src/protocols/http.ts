@@ -172,19 +172,15 @@ function chunkedLen(r: Reader, o: number): number {
   }
 }
 
-export function flowOf(d: Dissection, s: Session): Flow | null {
-  if (!d.ipVer || d.stream < 0) return null;
-  return s.flows.lookup(d.ipVer, d.l4 === 17 ? 17 : 6, d.src4, d.dst4, d.src6, d.dst6, d.sport, d.dport, d.tsSec);
+/** A HEAD request is in flight on this conversation: its response has no body to wait for (kept in flow.state). */
+function headPending(d: Dissection): boolean {
+  return d.flow?.state?.httpHead === true;
 }
-
-/** Conversations (by stream number, per session's Dissection) whose next response answers a HEAD: no body to wait for. */
-let headPending = new WeakMap<Dissection, Set<number>>();
 
 function bodyLen(kind: number, fr: Framing, r: Reader, d: Dissection): number {
   if (kind === RESPONSE) {
     if ((fr.code >= 100 && fr.code < 200) || fr.code === 204 || fr.code === 304) return 0;
-    const hp = headPending.get(d);
-    if (hp && hp.has(d.stream)) return 0;
+    if (headPending(d)) return 0;
   }
   if (fr.chunked) {
     const c = chunkedLen(r, fr.hdrEnd);
@@ -247,7 +243,7 @@ function media(ct: string): [string, string] {
  */
 export function decodeMessage(r: Reader, off: number, d: Dissection, s: Session, pduLen: number, tag: string, layer: string, fLayer: number): number {
   const kind = lineKind(r, off, false);
-  const f = d.l4 === 6 ? flowOf(d, s) : null;
+  const f = d.l4 === 6 ? d.flow : null;
   if (!kind) {
     // Wireshark calls it Continuation only once it has seen HTTP on the conversation
     if (f && !(f.state && f.state.httpSeen)) return 0;
@@ -278,11 +274,7 @@ export function decodeMessage(r: Reader, off: number, d: Dissection, s: Session,
       d.add(F.uri, first.slice(sp1 + 1, sp2), off + sp1 + 1, sp2 - sp1 - 1);
       d.add(F.reqVer, first.slice(sp2 + 1), off + sp2 + 1, first.length - sp2 - 1);
     } else d.add(F.uri, first.slice(sp1 + 1), off + sp1 + 1, first.length - sp1 - 1);
-    if (method === 'HEAD' && d.stream >= 0) {
-      let hp = headPending.get(d);
-      if (!hp) headPending.set(d, (hp = new Set()));
-      hp.add(d.stream);
-    }
+    if (method === 'HEAD' && d.flow) (d.flow.state ??= {}).httpHead = true;
   } else {
     d.add(F.resp, true, off, le - off);
     const sp1 = first.indexOf(' ');
@@ -293,8 +285,7 @@ export function decodeMessage(r: Reader, off: number, d: Dissection, s: Session,
       d.add(F.code, code, off + sp1 + 1, 3);
       if (first.length > sp1 + 5) d.add(F.phrase, first.slice(sp1 + 5), off + sp1 + 5, first.length - sp1 - 5);
     }
-    const hp = headPending.get(d);
-    if (hp && code >= 200) hp.delete(d.stream);
+    if (code >= 200 && d.flow?.state) d.flow.state.httpHead = false;
   }
   // headers
   let ct = '';
@@ -383,8 +374,3 @@ export const http: Protocol = {
     decodeMessage(r, off, d, s, pduLen ?? r.end - off, 'HTTP', 'http', F.http);
   },
 };
-
-/** for tests: forget HEAD bookkeeping */
-export function resetHttpState(): void {
-  headPending = new WeakMap();
-}

@@ -55,7 +55,7 @@ function stp(d: import('../dissect/dissection.js').Dissection, r: import('../wir
   const ver = r.u8(off + 2);
   const type = r.u8(off + 3);
   if (type === 0x80) { if (d.wantInfo) d.info = 'Topology Change Notification'; return; }
-  if (ver >= 2) d.protocol = ver === 3 ? 'MSTP' : 'RSTP';
+  // Wireshark names RSTP and MSTP BPDUs "STP" in the Protocol column too
   if (d.wantInfo && r.has(off, 35)) {
     const rootPrio = r.u16(off + 5), rootMac = r.bytes(off + 7, 6), cost = r.u32(off + 13);
     const port = r.u16(off + 25);
@@ -63,3 +63,12 @@ function stp(d: import('../dissect/dissection.js').Dissection, r: import('../wir
     d.info = `Conf. ${(r.u8(off + 4) & 0x80) ? 'TC + ' : ''}Root = ${rootPrio & 0xf000}/${rootPrio & 0xfff}/${m}  Cost = ${cost}  Port = 0x${port.toString(16).padStart(4, '0')}`;
   }
 }
+
+/** CDP carried directly by GRE (protocol type 0x2000). */
+export const cdpGre: Protocol = {
+  name: 'cdp',
+  bind: [{ table: 'ethertype', keys: [0x2000] }],
+  decode(r, off, d) {
+    cisco(d, r, off, 'cdp', F.cdp, 'CDP', 'Cisco Discovery Protocol');
+  },
+};

@@ -12,7 +12,10 @@ function family(fam: number, r: Reader, off: number, d: Dissection, s: Session):
   if (fam === 2) s.next('ethertype', 0x0800, r, off, d);
   else if (fam === 24 || fam === 28 || fam === 30 || fam === 10) s.next('ethertype', 0x86dd, r, off, d);
   else if (fam > 1500) s.ethertype(fam, r, off, d); // some captures put an Ethertype here
-  else s.data(r, off, d);
+  else {
+    d.protocol = 'N/A';
+    s.data(r, off, d);
+  }
 }
 
 export const nullLoop: Protocol = {
@@ -25,6 +28,11 @@ export const nullLoop: Protocol = {
     let fam = r.u32le(off);
     if (fam > 0xffff) fam = r.u32(off);
     d.add(F.family, fam, off, 4);
+    if (fam > 0xffff) {
+      d.protocol = 'N/A';
+      s.data(r, off + 4, d);
+      return;
+    }
     family(fam, r, off + 4, d, s);
   },
 };

@@ -7,7 +7,7 @@ import type { Reader } from '../wire/reader.js';
 import type { Dissection } from '../dissect/dissection.js';
 import { eth } from './eth.js';
 import { vlan, ieee8021ad } from './vlan.js';
-import { llc } from './llc.js';
+import { llc, cdpGre } from './llc.js';
 import { sll, sll2 } from './sll.js';
 import { nullLoop, loop } from './null.js';
 import { raw, ipv4Link, ipv6Link } from './raw.js';
@@ -43,15 +43,16 @@ import { netlink } from './netlink.js';
 import { mndp } from './mndp.js';
 import { dbLspDisc } from './db-lsp-disc.js';
 import { rpc } from './rpc.js';
+import { rsvp } from './rsvp.js';
 
 export const PROTOCOLS: Protocol[] = [
-  eth, vlan, ieee8021ad, llc, sll, sll2, nullLoop, loop, raw, ipv4Link, ipv6Link, mpls, pppoes, ppp, arp,
+  eth, vlan, ieee8021ad, llc, cdpGre, sll, sll2, nullLoop, loop, raw, ipv4Link, ipv6Link, mpls, pppoes, ppp, arp,
   ip, ipv6, icmp, icmpv6, udp, tcp, gre, cmd, vxlan,
   dns, mdns, llmnr,
   ...namedProtocols,
   http, ssdp, ssh, ...textProtocols, ...portProtocols,
   tls, quic, gquic,
-  dhcp, dhcpv6, ntp, snmp, nbns, nbdgm, nbss, radiotap, wlan, netlink, mndp, dbLspDisc, rpc,
+  dhcp, dhcpv6, ntp, snmp, nbns, nbdgm, nbss, radiotap, wlan, netlink, mndp, dbLspDisc, rpc, rsvp,
 ];
 
 export interface BoundHeuristic extends Heuristic {

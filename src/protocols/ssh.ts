@@ -12,13 +12,10 @@ const F = { ssh: fid('ssh'), protocol: fid('ssh.protocol'), code: fid('ssh.messa
 
 /** per conversation: version (0 unknown, 1, 2), kex family, and per direction whether NEWKEYS was seen */
 interface SshConv { version: number; kex: string; cliKex: string[] | null; srvKex: string[] | null; enc: [boolean, boolean] }
-const convs = new WeakMap<Dissection, Map<number, SshConv>>();
-
 function conv(d: Dissection): SshConv {
-  let m = convs.get(d);
-  if (!m) convs.set(d, (m = new Map()));
-  let c = m.get(d.stream);
-  if (!c) m.set(d.stream, (c = { version: 0, kex: '', cliKex: null, srvKex: null, enc: [false, false] }));
+  const st = d.flow ? (d.flow.state ??= {}) : {};
+  let c = st.ssh as SshConv | undefined;
+  if (!c) st.ssh = c = { version: 0, kex: '', cliKex: null, srvKex: null, enc: [false, false] };
   return c;
 }
 

@@ -161,17 +161,15 @@ export const tcp: Protocol = {
           if (st.total > 0 && gap < st.remaining) {
             st.remaining -= gap;
             if (st.keep > st.bufLen) st.keep = st.bufLen; // the kept head stops at the hole
-            const h = lost.get(st);
-            if (h) h.left += gap;
-            else lost.set(st, { left: gap, t: now });
+            if (st.holeLeft === 0) st.holeT = now;
+            st.holeLeft += gap;
           } else resetDir(st);
         }
       }
-      const hole = lost.get(st);
-      if (hole) {
+      if (st.holeLeft > 0) {
         // out-of-order data arriving soon after the hole fills it (Wireshark then completes the PDU); later it is a retransmission
-        if (retrans && now - hole.t < OOO_THRESHOLD) { hole.left -= segLen; if (hole.left <= 0) lost.delete(st); }
-        else if (!retrans) hole.t = now;
+        if (retrans && now - st.holeT < OOO_THRESHOLD) { st.holeLeft -= segLen; if (st.holeLeft < 0) st.holeLeft = 0; }
+        else if (!retrans) st.holeT = now;
       }
       if (retrans) {
         d.add(F.retrans, true, -1, 0);
@@ -212,16 +210,11 @@ export const tcp: Protocol = {
   },
 };
 
-/**
- * Directions whose current PDU has a hole (a segment not captured, or not yet): bytes still missing and the time of
- * the newest segment. A PDU whose hole is not filled by out-of-order segments is counted out, never decoded.
- */
-const lost = new WeakMap<TcpDir, { left: number; t: number }>();
 /** Wireshark's default out-of-order threshold (3 ms): later data below the next sequence number is a retransmission */
 const OOO_THRESHOLD = 0.003;
 
 function resetDir(st: TcpDir): void {
-  lost.delete(st);
+  st.holeLeft = 0;
   st.buf = null;
   st.bufLen = 0;
   st.total = -1;
@@ -245,6 +238,7 @@ function stream(p: Protocol, fr: StreamFraming, st: TcpDir, r: Reader, po: numbe
   const pe = r.end;
   let pos = po;
   let done = 0;
+  let lostPdu = false;
   let info = '';
   const tcpInfo = d.info;
   const pdu = (rr: Reader, at: number, total: number, detached: boolean): void => {
@@ -268,9 +262,9 @@ function stream(p: Protocol, fr: StreamFraming, st: TcpDir, r: Reader, po: numbe
       pos += take;
       if (st.remaining === 0) {
         const buf = st.buf!, n = st.bufLen, total = st.total;
-        const gone = lost.has(st);
+        const gone = st.holeLeft > 0;
         resetDir(st);
-        if (gone) continue;
+        if (gone) { lostPdu = true; continue; }
         pdu(new Reader(buf, 0, n), 0, total, true);
       }
       continue;
@@ -329,7 +323,11 @@ function stream(p: Protocol, fr: StreamFraming, st: TcpDir, r: Reader, po: numbe
     pos = pe;
   }
   if (done) {
-    if (d.wantInfo) d.info = info;
+    // a PDU that could not be completed here makes Wireshark show the frame as a TCP segment, whatever else it holds
+    if (lostPdu) {
+      d.protocol = 'TCP';
+      if (d.wantInfo) d.info = `${tcpInfo} [TCP segment of a reassembled PDU], ${info}`;
+    } else if (d.wantInfo) d.info = info;
     return;
   }
   d.protocol = 'TCP';

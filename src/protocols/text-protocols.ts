@@ -35,8 +35,10 @@ function firstLine(r: Reader, off: number): string {
   return r.latin1(off, e - off);
 }
 
-/** SMTP state per conversation: the client is sending message data (after DATA, until the "." line). */
-const smtpData = new WeakMap<Dissection, Set<number>>();
+/** SMTP state per conversation (flow.state.smtpData): the client is sending message data (after DATA, until the "." line). */
+function smtpState(d: Dissection): Record<string, unknown> {
+  return d.flow ? (d.flow.state ??= {}) : {};
+}
 
 export const smtp: Protocol = {
   name: 'smtp',
@@ -46,13 +48,12 @@ export const smtp: Protocol = {
     d.protocol = 'SMTP';
     const server = d.sport === 25 || d.sport === 587;
     const b = r.buf;
-    let set = smtpData.get(d);
-    if (!set) smtpData.set(d, (set = new Set()));
-    if (!server && set.has(d.stream)) {
+    const st = smtpState(d);
+    if (!server && st.smtpData === true) {
       d.layer('data-text-lines', off, r.end);
       if (d.wantInfo) d.info = `C: DATA fragment, ${r.end - off} bytes`;
       // the end of data: a line holding only "."
-      eachLine(r, off, (s, e) => { if (e === s + 1 && b[s] === 0x2e) set!.delete(d.stream); });
+      eachLine(r, off, (s, e) => { if (e === s + 1 && b[s] === 0x2e) st.smtpData = false; });
       return;
     }
     let info = '';
@@ -68,7 +69,7 @@ export const smtp: Protocol = {
         const sp = line.indexOf(' ');
         const cmd = (sp < 0 ? line : line.slice(0, sp)).toUpperCase();
         d.add(F.smtpCmd, cmd, s, sp < 0 ? e - s : sp);
-        if (cmd === 'DATA' || cmd === 'BDAT') set!.add(d.stream);
+        if (cmd === 'DATA' || cmd === 'BDAT') st.smtpData = true;
         if (d.wantInfo) info += (info ? ' | ' : '') + line;
       }
     });

@@ -102,9 +102,8 @@ export interface HsCtx {
 
 const sessions = new WeakMap<Dissection, Session>();
 
-function flowOf(s: Session, d: Dissection): Flow | null {
-  if (!d.ipVer || d.l4 !== 6) return null;
-  return s.flows.lookup(d.ipVer, 6, d.src4, d.dst4, d.src6, d.dst6, d.sport, d.dport, d.tsSec);
+function flowOf(_s: Session, d: Dissection): Flow | null {
+  return d.l4 === 6 ? d.flow : null;
 }
 
 function stateOf(f: Flow): TlsState {
@@ -180,7 +179,7 @@ export const tls: Protocol = {
   decode(r, off, d, s, pduLen) {
     sessions.set(d, s);
     const flow = flowOf(s, d);
-    const dir = flow ? s.flows.dir : 0;
+    const dir = flow ? d.dir : 0;
     const st = flow ? stateOf(flow) : newTlsState();
     const avail = r.end - off;
     if (avail > 4 && printable(r.buf[off]) && printable(r.buf[off + 1]) && printable(r.buf[off + 2]) && printable(r.buf[off + 3])) {

@@ -27,7 +27,8 @@ abstract class ChunkedWriter {
   packets = 0;
   private chunk = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
-  private waiting = false;
+  /** Settles when the sink drains after it last asked us to wait; null when it has not asked. */
+  private drained: Promise<void> | null = null;
   private failure: Error | null = null;
   private ended = false;
 
@@ -36,7 +37,7 @@ abstract class ChunkedWriter {
   }
 
   /** True while the sink has asked for a pause; `await flush()` before writing more. */
-  get needsDrain(): boolean { return this.waiting; }
+  get needsDrain(): boolean { return this.drained !== null; }
 
   /** Reserves `n` bytes in the current chunk and returns the chunk and offset to write them at. */
   protected reserve(n: number): [Buffer, number] {
@@ -57,15 +58,22 @@ abstract class ChunkedWriter {
     const out = this.chunk.subarray(0, this.pos);
     this.chunk = Buffer.allocUnsafe(CHUNK);
     this.pos = 0;
-    if (!this.sink.write(out)) this.waiting = true;
+    if (this.sink.write(out) || this.drained || !this.sink.once) return;
+    const sink = this.sink;
+    this.drained = new Promise<void>((resolve, reject) => {
+      const done = () => { sink.removeListener?.('error', fail); resolve(); };
+      const fail = (e: Error) => { sink.removeListener?.('drain', done); reject(e); };
+      sink.once!('drain', done);
+      sink.once!('error', fail);
+    }).finally(() => { this.drained = null; });
+    this.drained.catch(() => { /* surfaced by flush() */ });
   }
 
   /** Hands buffered bytes to the sink; resolves once the sink can take more (after 'drain' if it was full). */
-  flush(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
+  async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
     this.push();
-    if (!this.waiting) return Promise.resolve();
-    return this.waitFor('drain').then(() => { this.waiting = false; });
+    if (this.drained) await this.drained;
   }
 
   /** Flushes, then ends the sink (if it can be ended) and resolves when it has finished writing. */
@@ -79,17 +87,6 @@ abstract class ChunkedWriter {
       const onError = (e: Error) => reject(e);
       sink.once?.('error', onError);
       sink.end!(() => { sink.removeListener?.('error', onError); resolve(); });
-    });
-  }
-
-  private waitFor(event: string): Promise<void> {
-    const sink = this.sink;
-    if (!sink.once) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const done = () => { sink.removeListener?.('error', fail); resolve(); };
-      const fail = (e: Error) => { sink.removeListener?.(event, done); reject(e); };
-      sink.once!(event, done);
-      sink.once!('error', fail);
     });
   }
 }
