@@ -24,7 +24,7 @@ const web = (mode?: s.WebMode): Starter => (c, t) => s.web(c, t, mode);
 
 /** Session kinds and how often each starts. */
 const MIX: [Starter, number][] = [
-  [web(), 30], [s.dnsOnly, 18], [s.arpSession, 10], [s.mdns, 6], [s.dhcpSession, 1.2], [s.ping, 3], [s.icmp6, 3],
+  [web(), 28], [s.dnsOnly, 20], [s.arpSession, 10], [s.mdns, 6], [s.dhcpSession, 1.2], [s.ping, 3], [s.icmp6, 3],
   [s.ntpSession, 4], [s.ssh, 0.6], [s.dnsTcp, 0.7], [s.plainUdp, 6], [s.refused, 2],
 ];
 const WEIGHTS = MIX.map(([, w]) => w);

@@ -494,8 +494,8 @@ export function* web(c: Ctx, t: number, force?: WebMode): Flow {
 /** Response body size: mostly small, a few large downloads, never above the capture's cap. */
 function bodySize(c: Ctx, site: Site): number {
   const { rng } = c;
-  const [lo, hi] = site.kind === 'api' ? [100, 4000] : site.kind === 'cdn' ? [500, 40000] : [300, 20000];
-  const n = rng.chance(0.003) ? rng.logUniform(300_000, 3_000_000) : rng.logUniform(lo, hi);
+  const [lo, hi] = site.kind === 'api' ? [100, 4000] : site.kind === 'cdn' ? [500, 30000] : [300, 20000];
+  const n = rng.chance(0.002) ? rng.logUniform(300_000, 3_000_000) : rng.logUniform(lo, hi);
   return Math.min(n, c.maxBody);
 }
 

@@ -3,7 +3,6 @@
  * as Wireshark. Options are walked with bounds checks; a truncated capture keeps what was decoded.
  */
 import { fid } from '../fields/catalog.js';
-import { need } from './bounds.js';
 import { mac as fmtMac } from '../fields/format.js';
 import type { Protocol } from './types.js';
 
@@ -51,7 +50,7 @@ export const dhcp: Protocol = {
     d.add(F.siaddr, r.u32(off + 20), off + 20, 4);
     d.add(F.giaddr, r.u32(off + 24), off + 24, 4);
     if (isEthMac) d.add(F.chaddr, r.bytes(off + 28, 6), off + 28, 6);
-    need(r, off + 44, 192, 'bootp sname/file');
+    r.need(off + 44, 192, 'bootp sname/file');
     const cookie = r.u32(off + 236);
     d.add(F.cookie, cookie, off + 236, 4);
     if (cookie !== 0x63825363) return;
@@ -68,7 +67,7 @@ export const dhcp: Protocol = {
       const l = r.u8(o + 1);
       const v = o + 2;
       d.add(F.opt, t, o, 1);
-      need(r, v, l, 'dhcp option');
+      r.need(v, l, 'dhcp option');
       switch (t) {
         case 53:
           if (l >= 1) {

@@ -1,6 +1,5 @@
 /** DHCPv6 (udp 546/547): message type, transaction id, option types; relay messages walk their options too. */
 import { fid } from '../fields/catalog.js';
-import { need } from './bounds.js';
 import { hexBytes } from '../fields/format.js';
 import type { Protocol } from './types.js';
 
@@ -25,7 +24,7 @@ export const dhcpv6: Protocol = {
     if (d.wantInfo) d.info = name;
     let o: number;
     if (t === 12 || t === 13) {
-      need(r, off, 34, 'dhcpv6 relay header');
+      r.need(off, 34, 'dhcpv6 relay header');
       o = off + 34;
     } else {
       const xid = r.u24(off + 1);
@@ -36,7 +35,7 @@ export const dhcpv6: Protocol = {
     while (o + 4 <= r.end) {
       const ot = r.u16(o), ol = r.u16(o + 2);
       d.add(F.opt, ot, o, 2);
-      need(r, o + 4, ol, 'dhcpv6 option');
+      r.need(o + 4, ol, 'dhcpv6 option');
       if (ot === 1 && ol > 0) {
         const duid = r.bytes(o + 4, ol);
         d.add(F.duid, duid, o + 4, ol);

@@ -3,7 +3,6 @@
  * Datagram Service (udp 138) down to the Browser protocol carried in an SMB mailslot transaction.
  */
 import { fid } from '../fields/catalog.js';
-import { need } from './bounds.js';
 import { ipv4 as fmt4 } from '../fields/format.js';
 import { DecodeError, type Reader } from '../wire/reader.js';
 import type { Protocol } from './types.js';
@@ -45,7 +44,7 @@ export function nbName(r: Reader, base: number, o: number): string {
       continue;
     }
     if (l & 0xc0) throw new DecodeError('malformed', p, 'nbns label type');
-    need(r, p + 1, l, 'nbns label');
+    r.need(p + 1, l, 'nbns label');
     if (first && l === 32) {
       let name = '';
       let suffix = 0;
@@ -93,7 +92,7 @@ export const nbns: Protocol = {
       const name = nbName(r, off, o);
       const q = o + NAME_USED;
       const t = r.u16(q), rl = r.u16(q + 8);
-      need(r, q + 10, rl, 'nbns rdata');
+      r.need(q + 10, rl, 'nbns rdata');
       d.add(F.name, name, o, NAME_USED);
       d.add(F.type, t, q, 2);
       if (d.wantInfo && i < an) {

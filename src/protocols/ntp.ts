@@ -1,6 +1,5 @@
 /** NTP (udp 123): flags (leap, version, mode), stratum, poll, reference id; Info "NTP Version 4, client" as Wireshark. */
 import { fid } from '../fields/catalog.js';
-import { need } from './bounds.js';
 import type { Protocol } from './types.js';
 
 const F = {
@@ -27,6 +26,6 @@ export const ntp: Protocol = {
     d.add(F.ppoll, r.u8(off + 2), off + 2, 1);
     d.add(F.precision, r.u8(off + 3), off + 3, 1);
     d.add(F.refid, r.bytes(off + 12, 4), off + 12, 4);
-    need(r, off, 48, 'ntp timestamps');
+    r.need(off, 48, 'ntp timestamps');
   },
 };

@@ -4,7 +4,6 @@
  * 802.11. The "FCS at end" flag strips the 4 trailing bytes before 802.11 is decoded.
  */
 import { fid } from '../fields/catalog.js';
-import { need } from './bounds.js';
 import type { Protocol } from './types.js';
 import { decodeWlan } from './wlan.js';
 
@@ -28,7 +27,7 @@ export const radiotap: Protocol = {
     d.protocol = 'Radiotap';
     d.add(F.len, hlen, off + 2, 2);
     const end = off + hlen;
-    need(r, off, hlen, 'radiotap header');
+    r.need(off, hlen, 'radiotap header');
     if (hlen < 8) { d.weird('bad_radiotap_length'); d.malformed = true; return; }
     // the chain of present words
     let w = off + 4;

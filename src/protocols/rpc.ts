@@ -3,7 +3,6 @@
  * seen in the capture (as Wireshark decides), otherwise it stays plain UDP data.
  */
 import { fid } from '../fields/catalog.js';
-import { need } from './bounds.js';
 import type { Reader } from '../wire/reader.js';
 import type { Protocol } from './types.js';
 
@@ -84,7 +83,7 @@ export const rpc: Protocol = {
     for (let i = 0; i < 2; i++) o += 8 + ((r.u32(o + 4) + 3) & ~3);
     if (ver !== 3 || proc === 0) return;
     const fl = r.u32(o);
-    need(r, o + 4, fl, 'nfs fh');
+    r.need(o + 4, fl, 'nfs fh');
     const h = crc32(r.buf, o + 4, o + 4 + fl);
     d.add(F.fhHash, h, o + 4, fl);
     info += `, FH: 0x${h.toString(16).padStart(8, '0')}`;

@@ -3,7 +3,6 @@
  * remembered per conversation (create request → response → FileId), compounded commands follow NextCommand.
  */
 import { fid } from '../fields/catalog.js';
-import { need } from './bounds.js';
 import type { Reader } from '../wire/reader.js';
 import type { Dissection } from '../dissect/dissection.js';
 import type { Session } from '../dissect/session.js';
@@ -94,7 +93,7 @@ export function smb2Decode(r: Reader, o: number, d: Dissection, s: Session, tota
   d.layer('smb2', o, r.end, F.smb2);
   d.protocol = 'SMB2';
   for (let h = o, n = 0; n < 64; n++) {
-    need(r, h, 64, 'smb2 header');
+    r.need(h, 64, 'smb2 header');
     const status = r.u32le(h + 8), cmd = r.u16le(h + 12), flags = r.u32le(h + 16), next = r.u32le(h + 20);
     const msgId = u64(r, h + 24);
     const resp = flags & 1;

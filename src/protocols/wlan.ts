@@ -3,7 +3,6 @@
  * QoS control, then LLC/SNAP for data frames; SSID for beacons and probes.
  */
 import { fid } from '../fields/catalog.js';
-import { need } from './bounds.js';
 import type { Reader } from '../wire/reader.js';
 import type { Protocol } from './types.js';
 import type { Dissection } from '../dissect/dissection.js';
@@ -60,7 +59,7 @@ export function decodeWlan(r: Reader, off: number, d: Dissection, s: Session, fc
   const a1 = off + 4, a2 = off + 10, a3 = off + 16;
   mac(a1, F.ra, F.addr);
   mac(a2, F.ta, F.addr);
-  need(r, a3, 6, 'wlan address 3');
+  r.need(a3, 6, 'wlan address 3');
   if (!tods && !fromds) { mac(a1, F.da); mac(a2, F.sa); mac(a3, F.bssid, F.addr); }
   else if (tods && !fromds) { mac(a1, F.bssid); mac(a2, F.sa); mac(a3, F.da, F.addr); }
   else if (!tods && fromds) { mac(a1, F.da); mac(a2, F.bssid); mac(a3, F.sa, F.addr); }

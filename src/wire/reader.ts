@@ -34,8 +34,10 @@ export class Reader {
     return o >= this.start && o + n <= this.end;
   }
 
+  /** Throw unless n bytes at o are inside the window (a negative n or an offset before the window is malformed). */
   need(o: number, n: number, what: string): void {
-    if (o + n > this.end || o < this.start) throw new DecodeError('truncated', o, what);
+    if (n < 0 || o < this.start) throw new DecodeError('malformed', o, what);
+    if (o + n > this.end) throw new DecodeError('truncated', Math.max(o, this.end), what);
   }
 
   u8(o: number): number {
