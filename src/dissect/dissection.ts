@@ -3,7 +3,7 @@
  * the Protocol and Info columns, and anomalies. Built to be reused packet after packet:
  * the hot path writes into preallocated arrays and allocates little.
  */
-import { FIELDS, fid } from '../fields/catalog.js';
+import { FIELDS, FIELD_GROUP, GROUP_COUNT, fid } from '../fields/catalog.js';
 import { Reader } from '../wire/reader.js';
 import type { Flow } from '../flows/table.js';
 
@@ -128,11 +128,27 @@ export class Dissection {
    * so callers that want Info should keep everything.
    */
   setWanted(ids: number[] | null): void {
-    if (ids === null) { this.mask = null; return; }
+    if (ids === null) { this.mask = null; this.groups = null; return; }
     this.mask = new Uint8Array(NF);
-    for (const id of ids) this.mask[id] = 1;
+    this.groups = new Uint8Array(GROUP_COUNT());
+    for (const id of ids) {
+      this.mask[id] = 1;
+      this.groups[FIELD_GROUP[id]] = 1;
+    }
   }
   private mask: Uint8Array | null = null;
+  private groups: Uint8Array | null = null;
+
+  /** Whether any field of a protocol's group (catalog gid) is recorded: decoders skip their field adds when not. */
+  wantsGroup(g: number): boolean {
+    return this.groups === null || this.groups[g] === 1;
+  }
+
+  wantsAny(ids: number[]): boolean {
+    if (this.mask === null) return true;
+    for (const f of ids) if (this.mask[f] === 1) return true;
+    return false;
+  }
 
   /** Whether add(f, …) would record anything: lets hot paths skip building values nobody reads. */
   wants(f: number): boolean {

@@ -43,6 +43,9 @@ export class Session {
   readonly d = new Dissection();
   depth = 0;
   private firstSec = -1;
+  private readonly tables: Partial<Record<TableName, Map<number, Protocol>>> = {};
+  private readonly heurUdp = registry.heuristics('udp');
+  private readonly heurTcp = registry.heuristics('tcp');
   private firstNsec = 0;
   /** counters of what was odd, by anomaly name, over the whole session */
   readonly anomalyCounts = new Map<string, number>();
@@ -121,7 +124,7 @@ export class Session {
 
   /** Hand the bytes at `off` to the protocol bound to `key` in `table`; plain data if none. Returns whether one was found. */
   next(table: TableName, key: number, r: Reader, off: number, d: Dissection): boolean {
-    const p = this.reg.table(table).get(key);
+    const p = (this.tables[table] ??= this.reg.table(table)).get(key);
     if (!p) {
       this.data(r, off, d);
       return false;
@@ -133,7 +136,7 @@ export class Session {
   /** Dispatch on an EtherType after a link header: Wireshark lists an 'ethertype' pseudo-layer in frame.protocols. */
   ethertype(t: number, r: Reader, off: number, d: Dissection): void {
     d.marker('ethertype');
-    const p = this.reg.table('ethertype').get(t);
+    const p = (this.tables.ethertype ??= this.reg.table('ethertype')).get(t);
     if (!p) {
       if (d.wantInfo && !d.info) d.info = `Ethernet II, type 0x${t.toString(16).padStart(4, '0')}`;
       this.data(r, off, d);
@@ -152,23 +155,29 @@ export class Session {
     this.depth--;
   }
 
+  /** How the last pick() decided: 'port' or 'heuristic'. */
+  pickedBy = '';
+
   /** The protocol for a UDP/TCP payload by port (lower first) then heuristics; null when none claims it. */
-  pick(transport: 'udp' | 'tcp', r: Reader, off: number, d: Dissection, sport: number, dport: number): { p: Protocol; by: string } | null {
-    const t = this.reg.table(transport === 'udp' ? 'udp.port' : 'tcp.port');
+  pick(transport: 'udp' | 'tcp', r: Reader, off: number, d: Dissection, sport: number, dport: number): Protocol | null {
+    const t = transport === 'udp' ? (this.tables['udp.port'] ??= this.reg.table('udp.port')) : (this.tables['tcp.port'] ??= this.reg.table('tcp.port'));
     const lo = sport < dport ? sport : dport;
     const hi = sport < dport ? dport : sport;
     let p = t.get(lo);
-    if (p && this.portAccepts(p, transport, r, off, d)) return { p, by: 'port' };
+    this.pickedBy = 'port';
+    if (p && this.portAccepts(p, transport, r, off, d)) return p;
     p = t.get(hi);
-    if (p && this.portAccepts(p, transport, r, off, d)) return { p, by: 'port' };
-    for (const h of this.reg.heuristics(transport)) {
+    if (p && this.portAccepts(p, transport, r, off, d)) return p;
+    this.pickedBy = 'heuristic';
+    const hs = transport === 'udp' ? this.heurUdp : this.heurTcp;
+    for (let i = 0; i < hs.length; i++) {
       let ok = false;
       try {
-        ok = h.test(r, off, d);
+        ok = hs[i].test(r, off, d);
       } catch {
         ok = false;
       }
-      if (ok) return { p: h.proto, by: 'heuristic' };
+      if (ok) return hs[i].proto;
     }
     return null;
   }

@@ -499,6 +499,23 @@ const specs: Spec[] = [
 ];
 
 export const FIELDS: FieldDef[] = specs.map(([name, type, label, o], id) => ({ id, name, type, label, ...(o ?? {}) }));
+
+/** Field groups by protocol (the name before the first dot): decoders skip a group nobody will read. */
+const groupIds = new Map<string, number>();
+export const FIELD_GROUP: Int32Array = Int32Array.from(FIELDS, (f) => {
+  const g = f.name.split('.')[0];
+  let id = groupIds.get(g);
+  if (id === undefined) groupIds.set(g, (id = groupIds.size));
+  return id;
+});
+export const GROUP_COUNT = (): number => groupIds.size;
+
+/** Group id of a protocol's fields ('tcp' → every tcp.* field). */
+export function gid(proto: string): number {
+  const g = groupIds.get(proto);
+  if (g === undefined) throw new Error(`field catalog: no fields of ${proto}`);
+  return g;
+}
 const byName = new Map<string, FieldDef>(FIELDS.map((f) => [f.name, f]));
 if (byName.size !== FIELDS.length) throw new Error('field catalog: duplicate field name');
 

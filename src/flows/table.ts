@@ -183,6 +183,15 @@ export class FlowTable {
 
   private sweep(now: number): void {
     this.sinceSweep = 0;
+    if (this.size <= this.maxFlows) {
+      // rebuild only when something is due to go
+      let due = false;
+      for (let i = 0; i < this.cap && !due; i++) {
+        const f = this.vals[i];
+        if (f !== undefined && now - f.lastSec > this.idleTimeout) due = true;
+      }
+      if (!due) return;
+    }
     this.rebuild(this.cap, now);
   }
 

@@ -30,8 +30,9 @@ const MIX: [Starter, number][] = [
 const WEIGHTS = MIX.map(([, w]) => w);
 
 /** The first sessions: one of everything, so even a small capture shows every protocol. */
-const TOUR: Starter[] = [(c, t) => s.dhcpSession(c, t, true), s.arpSession, web('tls13'), s.dnsOnly, web('quic'), web('http'), s.mdns,
-  web('tls12'), s.ntpSession, s.ping, s.icmp6, s.ssh, web('post'), s.dnsTcp, s.plainUdp, s.refused];
+const TOUR: Starter[] = [(c, t) => s.dhcpSession(c, t, true), s.arpSession, web('tls13'), (c, t) => s.dnsOnly(c, t, true),
+  web('quic'), web('http'), (c, t) => s.mdns(c, t, true), web('tls12'), s.ntpSession, s.ping, (c, t) => s.icmp6(c, t, true), s.ssh,
+  web('post'), s.dnsTcp, s.plainUdp, (c, t) => s.refused(c, t, true)];
 
 interface Live { t: number; n: number; flow: Flow; pkt: Pkt; count: number }
 

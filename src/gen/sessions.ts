@@ -5,7 +5,7 @@ import * as apps from './apps.js';
 import { ascii, concat } from './bytes.js';
 import * as dns from './dns.js';
 import {
-  ACK, BROADCAST_MAC, ZERO_MAC, SYN, arp, icmp, icmpEcho, icmpv6Echo, icmpv6NeighborAdvert, icmpv6NeighborSolicit,
+  ACK, BROADCAST_MAC, RST, SYN, ZERO_MAC, arp, icmp, icmpEcho, icmpv6Echo, icmpv6NeighborAdvert, icmpv6NeighborSolicit,
   icmpv6RouterAdvert, ip, ipv4, ipv6, multicastMac, solicitedNode, udp, type Link, type Net,
 } from './packets.js';
 import * as quic from './quic.js';
@@ -42,6 +42,9 @@ export class Ctx {
   /** ns, scaled by a random factor in [0.8, 1.2]. */
   jit(ns: number): number { return ns * (0.8 + 0.4 * this.rng.float()); }
 
+  /** A duration (ns) drawn uniformly from [lo, hi]. */
+  between(lo: number, hi: number): number { return lo + (hi - lo) * this.rng.float(); }
+
   /** Unix milliseconds for relative time `t` (ns). */
   ms(t: number): number { return this.t0 * 1000 + t / MS; }
 
@@ -53,7 +56,7 @@ export class Ctx {
       c = [tls.certificate(this.rng, {
         subject: site.name, names: parent.includes('.') ? [site.name, `*.${parent}`] : [site.name],
         issuerOrg: ca ? 'Lighthouse PKI' : 'Orchard Trust Services', issuerCn: ca ? 'Lighthouse TLS ECC CA E5' : 'Orchard ECC Server CA 1',
-        notBefore: atMs - this.rng.range(5, 60) * 86400_000, days: 90,
+        notBefore: atMs - this.rng.range(5, 60) * 86400_000, days: 90, pkiHost: ca ? 'lighthouse-pki.example' : 'orchard-trust.example',
       }), this.caCerts[ca]!];
       this.chains.set(site.name, c);
     }
@@ -122,7 +125,7 @@ function* lookup(c: Ctx, h: Host, qs: dns.Question[], t: number, cached = c.rng.
   const { rng } = c;
   const path = c.resolverPath(h);
   const local = h.resolver === h.lan.gw;
-  const delay = cached ? c.jit((local ? 0.6 : 9) * MS) : rng.range(local ? 12 : 9, 140) * MS;
+  const delay = cached ? c.jit((local ? 0.6 : 9) * MS) : c.between((local ? 12 : 9) * MS, 140 * MS);
   const sent = qs.map((q) => ({ q, id: rng.int(65536), port: c.w.ephemeralPort(h) }));
   let at = t;
   for (const s of sent) {
@@ -140,11 +143,11 @@ function* lookup(c: Ctx, h: Host, qs: dns.Question[], t: number, cached = c.rng.
 
 const NX_NAMES = [`wpad.${DOMAIN}`, `isatap.${DOMAIN}`, `intranet.${DOMAIN}`, `printer-3f.${DOMAIN}`, 'updates.vendor-cloud.invalid', 'telemetry.oldapp.invalid'];
 
-/** Lookups that lead nowhere: prefetches, NXDOMAIN, reverse and local names. */
-export function* dnsOnly(c: Ctx, t: number): Flow {
+/** Lookups that lead nowhere: prefetches, NXDOMAIN (`nx` forces one), reverse and local names. */
+export function* dnsOnly(c: Ctx, t: number, nx = false): Flow {
   const { w, rng } = c;
   const h = w.pickClient((x) => x.kind !== 'iot');
-  const v = rng.float();
+  const v = nx ? 0.5 : rng.float();
   let qs: dns.Question[];
   if (v < 0.4) qs = [{ name: pickSite(c, h).name, type: dns.A }, ...(h.ip6 ? [{ name: pickSite(c, h).name, type: dns.AAAA }] : [])];
   else if (v < 0.6) qs = [{ name: rng.pick(NX_NAMES), type: dns.A }];
@@ -171,10 +174,10 @@ export function* dnsTcp(c: Ctx, t: number): Flow {
   const path = c.resolverPath(h);
   const port = w.ephemeralPort(h), id = rng.int(65536);
   yield c.udp(t, path, true, port, 53, dns.encode({ id, flags: dns.RD, qd: [q] }));
-  t += rng.range(10, 60) * MS;
+  t += c.between(10 * MS, 60 * MS);
   yield c.udp(t, path, false, 53, port, dns.encode({ id, flags: dns.QR | dns.TC | dns.RD | dns.RA, qd: [q] }));
   const an: dns.Record[] = [];
-  for (let i = 0; i < rng.range(14, 30); i++) {
+  for (let i = 0, n = rng.range(14, 30); i < n; i++) {
     const v = rng.pick(TXT_VALUES);
     an.push({ name, type: dns.TXT, ttl: 3600, strings: [i % 3 ? v : `${v.slice(0, 40)}${hex(rng, 8)}`] });
   }
@@ -245,25 +248,26 @@ export function* dhcpSession(c: Ctx, t: number, full = false): Flow {
     const path = new Path(h, h.ip4, r, gw, h.lan.vlan, false);
     yield c.udp(t, path, true, 68, 67, apps.dhcp({ op: 1, xid, chaddr: h.mac, ciaddr: h.ip4, options: [[53, apps.u8opt(apps.DHCPREQUEST)], ...common] }));
     t += c.jit(2 * MS);
-    return yield c.udp(t, path, false, 67, 68, apps.dhcp({ op: 2, xid, chaddr: h.mac, ciaddr: h.ip4, yiaddr: h.ip4, options: [[53, apps.u8opt(apps.DHCPACK)], ...server] })), t;
+    yield c.udp(t, path, false, 67, 68, apps.dhcp({ op: 2, xid, chaddr: h.mac, ciaddr: h.ip4, yiaddr: h.ip4, options: [[53, apps.u8opt(apps.DHCPACK)], ...server] }));
+    return t;
   }
   const up = (type: number, extra: [number, Uint8Array][]) => pkt(t, udp(lanLink(h, BROADCAST_MAC), { ...bcast, id: rng.int(65536) }, 68, 67,
     apps.dhcp({ op: 1, xid, secs, chaddr: h.mac, options: [[53, apps.u8opt(type)], ...extra, ...common] })));
   const down = (type: number) => pkt(t, udp(lanLink(h, h.mac, r.mac), { ...toHost, id: r.ipId = (r.ipId + 1) & 0xffff }, 67, 68,
     apps.dhcp({ op: 2, xid, secs, chaddr: h.mac, yiaddr: h.ip4, siaddr: gw, options: [[53, apps.u8opt(type)], ...server] })));
   yield up(apps.DHCPDISCOVER, [[50, h.ip4]]);
-  t += rng.range(2, 30) * MS;
+  t += c.between(2 * MS, 30 * MS);
   yield down(apps.DHCPOFFER);
-  t += rng.range(1, 15) * MS;
+  t += c.between(1 * MS, 15 * MS);
   yield up(apps.DHCPREQUEST, [[50, h.ip4], [54, gw]]);
-  t += rng.range(1, 10) * MS;
+  t += c.between(1 * MS, 10 * MS);
   yield down(apps.DHCPACK);
   // RFC 5227 address probe, then an announcement.
   for (let i = 0; i < (h.kind === 'windows' ? 1 : 2); i++) {
-    t += rng.range(20, 300) * MS;
+    t += c.between(20 * MS, 300 * MS);
     yield pkt(t, arp(lanLink(h, BROADCAST_MAC), 1, h.mac, ipv4('0.0.0.0'), ZERO_MAC, h.ip4));
   }
-  t += rng.range(200, 600) * MS;
+  t += c.between(200 * MS, 600 * MS);
   yield pkt(t, arp(lanLink(h, BROADCAST_MAC), 1, h.mac, h.ip4, ZERO_MAC, h.ip4));
   return t;
 }
@@ -276,7 +280,8 @@ const SERVICES: Record<string, { service: string; port: number; txt: (c: Ctx, h:
   'DS920+': { service: '_smb._tcp.local', port: 445, txt: () => [''] },
 };
 
-export function* mdns(c: Ctx, t: number): Flow {
+/** A service query and the answering announcement (or, unless `query`, sometimes an unsolicited announcement). */
+export function* mdns(c: Ctx, t: number, query = false): Flow {
   const { w, rng } = c;
   const responder = rng.pick(w.hosts.filter((x) => SERVICES[x.model] && x.lan === w.lan));
   const svc = SERVICES[responder.model]!;
@@ -291,30 +296,33 @@ export function* mdns(c: Ctx, t: number): Flow {
     ar: [{ name: instance, type: dns.SRV, cls: 0x8001, ttl: 120, priority: 0, weight: 0, port: svc.port, target },
       { name: instance, type: dns.TXT, cls: 0x8001, ttl: 4500, strings: svc.txt(c, responder) },
       { name: target, type: dns.A, cls: 0x8001, ttl: 120, addr: responder.ip4 }] });
-  if (rng.chance(0.7)) {
+  if (query || rng.chance(0.7)) {
     const both = querier.kind !== 'android';
     const q = dns.encode({ id: 0, flags: 0, qd: [{ name: svc.service, type: dns.PTR, cls: rng.chance(0.3) ? 0x8001 : 1 }] });
     yield send(t, querier, q, false);
     if (both) yield send(t += c.jit(150 * US), querier, q, true);
-    t += rng.range(20, 120) * MS;
+    t += c.between(20 * MS, 120 * MS);
   }
-  return yield send(t, responder, announcement(), false), t;
+  yield send(t, responder, announcement(), false);
+  return t;
 }
 
-/** Neighbour discovery, router advertisements and an IPv6 ping. */
-export function* icmp6(c: Ctx, t: number): Flow {
+/** Router advertisement, duplicate address detection, or (always with `ping`) neighbour solicitation and an IPv6 ping. */
+export function* icmp6(c: Ctx, t: number, ping = false): Flow {
   const { w, rng } = c;
   const h = w.pickClient((x) => !!x.ip6);
   const r = w.router;
-  const v = rng.float();
+  const v = ping ? 1 : rng.float();
   if (v < 0.2) {
     const all = ipv6('ff02::1');
-    return yield pkt(t, icmpv6RouterAdvert({ src: r.mac, dst: multicastMac(all) }, { src: r.ll6, dst: all, ttl: 255 },
-      { lladdr: r.mac, mtu: 1500, prefix: w.lan.prefix6!, prefixLen: 64, lifetime: 1800, valid: 86400, preferred: 14400 })), t;
+    yield pkt(t, icmpv6RouterAdvert({ src: r.mac, dst: multicastMac(all) }, { src: r.ll6, dst: all, ttl: 255 },
+      { lladdr: r.mac, mtu: 1500, prefix: w.lan.prefix6!, prefixLen: 64, lifetime: 1800, valid: 86400, preferred: 14400 }));
+    return t;
   }
   if (v < 0.3 && h.ip6) {   // duplicate address detection for its address: from ::, no link-layer option
     const sn = solicitedNode(h.ip6);
-    return yield pkt(t, icmpv6NeighborSolicit({ src: h.mac, dst: multicastMac(sn) }, { src: new Uint8Array(16), dst: sn, ttl: 255 }, h.ip6)), t;
+    yield pkt(t, icmpv6NeighborSolicit({ src: h.mac, dst: multicastMac(sn) }, { src: new Uint8Array(16), dst: sn, ttl: 255 }, h.ip6));
+    return t;
   }
   const sn = solicitedNode(r.ll6);
   yield pkt(t, icmpv6NeighborSolicit({ src: h.mac, dst: multicastMac(sn) }, { src: h.ll6, dst: sn, ttl: 255 }, r.ll6, h.mac));
@@ -322,9 +330,9 @@ export function* icmp6(c: Ctx, t: number): Flow {
   yield pkt(t, icmpv6NeighborAdvert({ src: r.mac, dst: h.mac }, { src: r.ll6, dst: h.ll6, ttl: 255 }, r.ll6, r.mac, 0xe0));
   if (!h.ip6) return t;
   const target = ipv6(rng.pick(['2001:4860:4860::8888', '2606:4700:4700::1111', '2a00:1450:4001:82b::2004']));
-  const id = rng.int(65536), rtt = rng.range(8, 30) * MS;
+  const id = rng.int(65536), rtt = c.between(8 * MS, 30 * MS);
   const data = linuxPingData(c, t);
-  for (let seq = 1; seq <= rng.range(2, 4); seq++) {
+  for (let seq = 1, n = rng.range(2, 4); seq <= n; seq++) {
     t += seq === 1 ? c.jit(MS) : c.jit(S / 20) + S * 0.95;
     yield pkt(t, icmpv6Echo({ src: h.mac, dst: r.mac }, { src: h.ip6!, dst: target, ttl: 64 }, 128, id, seq, data));
     yield pkt(t + c.jit(rtt), icmpv6Echo({ src: r.mac, dst: h.mac }, { src: target, dst: h.ip6!, ttl: 118 }, 129, id, seq, data));
@@ -348,14 +356,14 @@ const WINDOWS_PING = ascii('abcdefghijklmnopqrstuvwabcdefghi');
 export function* ping(c: Ctx, t: number): Flow {
   const { w, rng } = c;
   const h = w.pickClient((x) => x.kind !== 'iot' && x.kind !== 'iphone' && x.kind !== 'android');
-  const internet = rng.chance(0.6), n = w.neighbour(h), gw = rng.chance(0.5);
-  const target = internet ? ipv4(rng.pick(['8.8.8.8', '1.1.1.1', '9.9.9.9'])) : gw ? h.lan.gw : n.ip4;
-  const peer: Node = internet ? w.remote(target.join('.'), 57) : gw ? w.router : n;
+  const internet = rng.chance(0.6), nb = w.neighbour(h), gw = rng.chance(0.5);
+  const target = internet ? ipv4(rng.pick(['8.8.8.8', '1.1.1.1', '9.9.9.9'])) : gw ? h.lan.gw : nb.ip4;
+  const peer: Node = internet ? w.remote(target.join('.'), 57) : gw ? w.router : nb;
   const path = new Path(h, h.ip4, peer, target, h.lan.vlan, h.kind !== 'windows');
-  const rtt = internet ? rng.range(6, 30) * MS : c.jit(500 * US);
+  const rtt = internet ? c.between(6 * MS, 30 * MS) : c.jit(500 * US);
   const win = h.kind === 'windows', id = win ? 1 : rng.int(65536), lost = rng.chance(0.08);
   let seq = win ? rng.range(10, 2000) : 1;
-  for (let i = 0; i < rng.range(3, 5); i++, seq++) {
+  for (let i = 0, n = rng.range(3, 5); i < n; i++, seq++) {
     const data = win ? WINDOWS_PING : linuxPingData(c, t);
     const [l1, n1] = path.dir(true);
     yield pkt(t, icmpEcho(l1, n1, 8, id, seq, data));
@@ -381,7 +389,7 @@ export function* ntpSession(c: Ctx, t: number): Flow {
   t += rtt;
   const refId = server.stratum === 1 ? ascii('GPS\0') : ipv4(rng.pick(['10.21.8.11', '162.159.200.123', '194.58.204.20']));
   yield c.udp(t, path, false, 123, sport, apps.ntp({ mode: 4, stratum: server.stratum, poll: 6, precision: -25,
-    rootDelay: rng.range(0x10, 0x400), rootDispersion: rng.range(0x10, 0x600), refId, ref: ts(t - rng.range(10, 900) * S),
+    rootDelay: rng.range(0x10, 0x400), rootDispersion: rng.range(0x10, 0x600), refId, ref: ts(t - c.between(10 * S, 900 * S)),
     orig: apps.ntpXmit(req), recv: ts(recv), xmit: ts(xmit) }));
   return t;
 }
@@ -411,35 +419,38 @@ export function* plainUdp(c: Ctx, t: number): Flow {
     const path = new Path(h, h.ip4, n, n.ip4, h.lan.vlan, false);
     const p = c.udp(t, path, true, sport, dport, msg(rng.range(20, 200)));
     yield p;
-    const ipPkt = p.f.subarray(h.lan.vlan ? 18 : 14, (h.lan.vlan ? 18 : 14) + ((p.f[h.lan.vlan ? 20 : 16]! << 8) | p.f[h.lan.vlan ? 21 : 17]!));
-    const [l, nn] = path.dir(false);
-    return yield pkt(t + c.jit(200 * US), icmp(l, nn, 3, 3, 0, ipPkt)), t;
+    const l3 = h.lan.vlan === undefined ? 14 : 18;   // the offending datagram, without Ethernet header or padding
+    const original = p.f.subarray(l3, l3 + ((p.f[l3 + 2]! << 8) | p.f[l3 + 3]!));
+    const [link, net] = path.dir(false);
+    yield pkt(t + c.jit(200 * US), icmp(link, net, 3, 3, 0, original));
+    return t;
   }
   const addr = `203.0.113.${rng.range(2, 250)}`;
   const path = new Path(h, h.ip4, w.remote(addr, 50), c.addr(addr), h.lan.vlan, false);
-  for (let i = 0; i < rng.range(4, 30); i++) {
+  for (let i = 0, n = rng.range(4, 30); i < n; i++) {
     const up = rng.chance(0.5);
     yield c.udp(t, path, up, up ? sport : dport, up ? dport : sport, msg(rng.logUniform(24, 1200)));
-    t += rng.range(5, 60) * MS;
+    t += c.between(5 * MS, 60 * MS);
   }
   return t;
 }
 
-/** TCP to a closed port (SYN, RST/ACK) or to a silent host (SYN retransmissions). */
-export function* refused(c: Ctx, t: number): Flow {
+/** TCP to a closed port (SYN, RST/ACK; always with `closed`) or to a silent host (SYN retransmissions). */
+export function* refused(c: Ctx, t: number, closed = false): Flow {
   const { w, rng } = c;
   const h = w.pickClient((x) => x.kind !== 'iot');
-  if (rng.chance(0.6)) {
+  if (closed || rng.chance(0.6)) {
     const n = w.neighbour(h);
     const conn = new Tcp(rng, new Path(h, h.ip4, n, n.ip4, h.lan.vlan), w.ephemeralPort(h), rng.pick([22, 445, 3389, 8080, 8443, 5900]), c.jit(300 * US), 900);
     yield conn.seg(t, true, SYN);
-    const rst = conn.seg(t + conn.rtt, false, 0x04 | ACK, EMPTY, 0);
-    return yield rst, rst.t;
+    t += conn.rtt;
+    yield conn.seg(t, false, RST | ACK, EMPTY, 0);
+    return t;
   }
   const addr = `198.51.100.${rng.range(2, 250)}`;
   const conn = new Tcp(rng, new Path(h, h.ip4, w.remote(addr, 50), c.addr(addr), h.lan.vlan), w.ephemeralPort(h), rng.pick([443, 8443, 993, 5223]), 50 * MS, 50);
   const seq = conn.nxt[0];
-  for (let i = 0, rto = S; i < rng.range(2, 4); i++, rto *= 2) { yield conn.seg(t, true, SYN, EMPTY, seq); t += rto + c.jit(MS); }
+  for (let i = 0, n = rng.range(2, 4), rto = S; i < n; i++, rto *= 2) { yield conn.seg(t, true, SYN, EMPTY, seq); t += rto + c.jit(MS); }
   return t;
 }
 
@@ -469,7 +480,7 @@ export function* web(c: Ctx, t: number, force?: WebMode): Flow {
       h = rng.chance(0.12) ? w.pickClient((x) => x.kind === 'iot') : w.pickClient(browser);
       site = pickSite(c, h);
       if (site.http && (site.noHttps || rng.chance(0.3))) mode = site.kind === 'api' ? 'post' : 'http';
-      else if (site.h3 && chromeLike(h) && rng.chance(0.55)) mode = 'quic';
+      else if (site.h3 && chromeLike(h) && rng.chance(0.4)) mode = 'quic';
       else mode = tls.offersTls13(h.profile) && !site.tls12 ? 'tls13' : 'tls12';
     }
   }
@@ -518,7 +529,7 @@ function httpExchange(c: Ctx, h: Host, site: Site, post: boolean, t: number, fir
       break;
     }
     case 'repo': {
-      if (rng.chance(0.4)) { path = '/debian/dists/bookworm/InRelease'; type = 'text/plain'; body = w.bodies.js[1]!; }
+      if (rng.chance(0.4)) { path = '/debian/dists/bookworm/InRelease'; type = 'text/plain'; body = w.bodies.release; }
       else {
         path = `/debian/pool/main/${rng.pick(['c/curl/curl_7.88.1-10+deb12u5_amd64.deb', 'o/openssl/libssl3_3.0.13-1~deb12u1_amd64.deb', 'p/python3.11/python3.11-minimal_3.11.2-6+deb12u2_amd64.deb'])}`;
         type = 'application/vnd.debian.binary-package';
@@ -657,7 +668,7 @@ function* quicSession(c: Ctx, h: Host, site: Site, path: Path, rtt: number, mbps
   const down = (at: number, d: Uint8Array) => c.udp(at, path, false, 443, port, d);
   const { msg } = tls.clientHello(rng, tls.PROFILES.chromeQuic, { sni: site.name, quicParams: quic.transportParams(rng, { scid }) });
   yield up(t, quic.initialPacket(keys.client, { dcid, scid, pn: 0 }, quic.cryptoFrame(0, msg), 1250));
-  t += rtt + rng.range(300, 3000) * US;
+  t += rtt + c.between(300 * US, 3000 * US);
   const sh = tls.serverHello(rng, { version: tls.TLS13, cipher: 0x1301, sessionId: new Uint8Array(0) });
   const sInit = quic.initialPacket(keys.server, { dcid: scid, scid: scidServer, pn: 0 }, concat([quic.ackFrame(0, rng.range(0, 40)), quic.cryptoFrame(0, sh)]));
   const hsOverhead = 1 + 4 + 1 + scid.length + 1 + scidServer.length + 2;
@@ -674,10 +685,10 @@ function* quicSession(c: Ctx, h: Host, site: Site, path: Path, rtt: number, mbps
     t += rtt + rng.logUniform(300, 20000) * US;
     let bytes = bodySize(c, site) + rng.range(100, 400), k = 0;
     while (bytes > 0) {
-      const n = Math.max(Math.min(bytes, 1232), 24);
-      yield short(t, false, n);
-      bytes -= n;
-      const next = t + (gap * n) / 1232;
+      const len = Math.max(Math.min(bytes, 1232), 24);
+      yield short(t, false, len);
+      bytes -= len;
+      const next = t + (gap * len) / 1232;
       if (++k % 2 === 0 || bytes <= 0) yield short(t = Math.min(next, t + c.jit(40 * US)), true, rng.range(24, 40));
       t = Math.max(t, next);
     }
@@ -719,7 +730,7 @@ export function* ssh(c: Ctx, t: number): Flow {
   if (rng.chance(toNas ? 0.1 : 0.5)) {  // git fetch / scp: bulk download
     t = yield* conn.send(false, bulk(Math.min(rng.logUniform(5_000, 500_000), c.maxBody)), t + rtt, true);
   } else {                           // interactive: keystrokes echoed, some command output
-    for (let i = 0; i < rng.range(8, 60); i++) {
+    for (let i = 0, n = rng.range(8, 60); i < n; i++) {
       t += rng.logUniform(60, 900) * MS;
       t = yield* conn.send(true, enc(9), t, false);
       t = yield* conn.send(false, rng.chance(0.1) ? bulk(rng.range(200, 6000)) : enc(9), t + rtt + c.jit(200 * US), true);

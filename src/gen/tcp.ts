@@ -5,7 +5,7 @@
 
 import { ACK, FIN, PSH, RST, SYN, tcp, tcpOptions } from './packets.js';
 import type { Rng } from './rng.js';
-import { MS, type Path } from './world.js';
+import { MS, US, type Path } from './world.js';
 
 export interface Pkt { t: number; f: Uint8Array }
 /** A stream of packets in time order; returns the time of the last one. */
@@ -34,6 +34,8 @@ export class Tcp {
     this.nxt = [rng.u32(), rng.u32()];
     this.win = [cs.synWin, ss.synWin];
   }
+
+  private between(lo: number, hi: number): number { return lo + (hi - lo) * this.rng.float(); }
 
   /** One segment. `seq`/`ack` default to the sender's next sequence number and everything the peer has sent. */
   seg(t: number, fromClient: boolean, flags: number, payload = EMPTY, seq?: number, ack?: number): Pkt {
@@ -64,7 +66,7 @@ export class Tcp {
     yield this.seg(t, true, SYN);
     t += this.rtt;
     yield this.seg(t, false, SYN | ACK);
-    t += this.rng.range(20, 120) * 1e3;
+    t += this.between(20 * US, 120 * US);
     yield this.seg(t, true, ACK);
     return t;
   }
@@ -86,7 +88,7 @@ export class Tcp {
         segs++;
         const last = off >= data.length;
         if (segs % 2 === 0 || (last && ackLast)) {
-          const delay = segs % 2 === 0 ? this.rng.range(15, 90) * 1e3 : this.rng.range(1, 40) * MS;
+          const delay = segs % 2 === 0 ? this.between(15 * US, 90 * US) : this.between(1 * MS, 40 * MS);
           const at = fromClient ? st + this.rtt + delay / 4 : st + delay;
           ev.push({ t: at, off: 0, len: 0, ack: (seq0 + off) >>> 0 });
           firstAck = Math.min(firstAck, at);
@@ -114,9 +116,9 @@ export class Tcp {
   /** Orderly release: FIN from one side, FIN from the other, last ACK. */
   *close(t: number, byClient: boolean): Flow {
     yield this.seg(t, byClient, FIN | ACK);
-    t += byClient ? this.rtt + this.rng.range(10, 300) * 1e3 : this.rng.range(100, 5000) * 1e3;
+    t += byClient ? this.rtt + this.between(10 * US, 300 * US) : this.between(100 * US, 5000 * US);
     yield this.seg(t, !byClient, FIN | ACK);
-    t += byClient ? this.rng.range(20, 90) * 1e3 : this.rtt;
+    t += byClient ? this.between(20 * US, 90 * US) : this.rtt;
     yield this.seg(t, byClient, ACK);
     return t;
   }

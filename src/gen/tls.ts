@@ -344,6 +344,8 @@ export interface CertOptions {
   ca?: boolean;
   notBefore: number;
   days: number;
+  /** Host serving the issuer's OCSP responder, CA certificate and CRL (leaf certificates). */
+  pkiHost?: string;
 }
 
 /** A DER X.509 v3 certificate with an EC P-256 key and an ECDSA-SHA256 signature (random, not verifiable). */
@@ -361,6 +363,12 @@ export function certificate(rng: Rng, o: CertOptions): Uint8Array {
        ext('2.5.29.19', true, seq()),
        ext('2.5.29.14', false, octets(rng.bytes(20))),
        ext('2.5.29.35', false, seq(der(0x80, rng.bytes(20)))),
+       ...(o.pkiHost ? [
+         ext('1.3.6.1.5.5.7.1.1', false, seq(seq(oid('1.3.6.1.5.5.7.48.1'), der(0x86, ascii(`http://ocsp.${o.pkiHost}`))),
+           seq(oid('1.3.6.1.5.5.7.48.2'), der(0x86, ascii(`http://crt.${o.pkiHost}/ecc1.der`))))),
+         ext('2.5.29.31', false, seq(seq(der(0xa0, der(0xa0, der(0x86, ascii(`http://crl.${o.pkiHost}/ecc1.crl`))))))),
+       ] : []),
+       ext('2.5.29.32', false, seq(seq(oid('2.23.140.1.2.1')))),
        ext('2.5.29.17', false, seq(...(o.names ?? [o.subject]).map((n) => der(0x82, ascii(n)))))];
   const subject = o.ca ? dn('US', o.subjectOrg ?? o.issuerOrg, o.subject) : seq(set(seq(oid('2.5.4.3'), utf8(o.subject))));
   const tbs = seq(

@@ -160,7 +160,7 @@ export class World {
   readonly hostileHost?: Host;
   readonly sites: Site[];
   private readonly remotes = new Map<string, Node>();
-  readonly bodies: { html: Uint8Array[]; js: Uint8Array[]; json: Uint8Array[]; css: Uint8Array[] };
+  readonly bodies: { html: Uint8Array[]; js: Uint8Array[]; json: Uint8Array[]; css: Uint8Array[]; release: Uint8Array };
   private readonly gz = new Map<Uint8Array, Uint8Array>();
 
   constructor(readonly rng: Rng, readonly hostile: boolean) {
@@ -290,7 +290,18 @@ export class World {
       return ascii(JSON.stringify({ status: 'ok', count: items.length, items: items.map((i) => JSON.parse(i)) }));
     };
     const css = (n: number) => { let s = ''; while (s.length < n) s += `.${rng.pick(words)}-${rng.int(100)} { margin: ${rng.int(20)}px; color: #${rng.int(0xffffff).toString(16).padStart(6, '0')}; }\n`; return ascii(s); };
-    return { html: [html(600), html(2500), html(12000), html(45000)], js: [js(8000), js(60000)], json: [json(150), json(2500), json(20000)], css: [css(6000)] };
+    // A Debian InRelease file: signed header, then one checksum line per index file.
+    let release = '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nOrigin: Debian\nLabel: Debian\nSuite: stable\nVersion: 12.5\n' +
+      'Codename: bookworm\nDate: Sat, 10 Feb 2024 09:11:54 UTC\nArchitectures: all amd64 arm64 armel armhf i386 mips64el mipsel ppc64el s390x\n' +
+      'Components: main contrib non-free-firmware non-free\nDescription: Debian 12.5 Released 10 February 2024\nSHA256:\n';
+    const hexs = (n: number) => Array.from({ length: n }, () => rng.int(16).toString(16)).join('');
+    for (const comp of ['main', 'contrib', 'non-free', 'non-free-firmware']) {
+      for (const arch of ['amd64', 'arm64', 'armhf', 'i386', 'all']) {
+        for (const f of ['Packages', 'Packages.gz', 'Packages.xz', 'Release']) release += ` ${hexs(64)} ${String(rng.int(9e7)).padStart(9)} ${comp}/binary-${arch}/${f}\n`;
+      }
+    }
+    release += `-----BEGIN PGP SIGNATURE-----\n\n${Array.from({ length: 14 }, () => Buffer.from(rng.bytes(48)).toString('base64')).join('\n')}\n-----END PGP SIGNATURE-----\n`;
+    return { html: [html(600), html(2500), html(12000), html(45000)], js: [js(8000), js(60000)], json: [json(150), json(2500), json(20000)], css: [css(6000)], release: ascii(release) };
   }
 }
 

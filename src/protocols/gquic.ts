@@ -8,10 +8,9 @@ import type { Protocol } from './types.js';
 import type { Dissection } from '../dissect/dissection.js';
 import type { Session } from '../dissect/session.js';
 import type { Reader } from '../wire/reader.js';
-import { knownUdpState, udpFlow } from './quic.js';
+import { knownUdpState } from './quic.js';
 
 const F_GQUIC = fid('gquic');
-const sessions = new WeakMap<Dissection, Session>();
 
 function isQver(r: Reader, o: number): boolean {
   return r.has(o, 4) && r.u8(o) === 0x51 && r.u8(o + 1) === 0x30 && r.u8(o + 2) >= 0x30 && r.u8(o + 2) <= 0x39 &&
@@ -23,17 +22,16 @@ function looksGquic(r: Reader, off: number, d: Dissection): boolean {
   const f = r.u8(off);
   if (f & 0x80) return false;
   if (f & 0x01) return (f & 0x08) !== 0 && isQver(r, off + 9);
-  return knownUdpState(d, 'gquic', sessions) !== undefined;
+  return knownUdpState(d, 'gquic') !== undefined;
 }
 
 export const gquic: Protocol = {
   name: 'gquic',
   heuristics: [{ table: 'udp', test: looksGquic }],
   decode(r, off, d, s) {
-    sessions.set(d, s);
     d.layer('gquic', off, r.end, F_GQUIC);
     d.protocol = 'GQUIC';
-    const flow = udpFlow(s, d);
+    const flow = d.l4 === 17 ? d.flow : null;
     if (flow) (flow.state ??= {}).gquic = true;
     const f = r.u8(off);
     let o = off + 1;

@@ -5,12 +5,15 @@
  * with the 'q' prefix) as tshark shows them. Short headers are taken only on conversations already known as QUIC.
  */
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
-import { fid } from '../fields/catalog.js';
+import { fid, FIELDS } from '../fields/catalog.js';
 import { Reader } from '../wire/reader.js';
 import type { Protocol } from './types.js';
 import type { Dissection } from '../dissect/dissection.js';
 import type { Session } from '../dissect/session.js';
 import type { Flow } from '../flows/table.js';
+
+/** Decrypting Initials only pays when one of these (the ClientHello's fields, frame.protocols) will be read. */
+const CRYPTO_FIELDS = FIELDS.filter((f) => f.name.startsWith('tls') || f.name === 'frame.protocols').map((f) => f.id);
 import { handshakeMessage, newTlsState, type TlsState } from './tls.js';
 
 const F = {
@@ -54,19 +57,9 @@ interface QuicConn {
   tls: TlsState;
 }
 
-const sessions = new WeakMap<Dissection, Session>();
-
-export function udpFlow(s: Session, d: Dissection): Flow | null {
-  if (!d.ipVer) return null;
-  return s.flows.lookup(d.ipVer, 17, d.src4, d.dst4, d.src6, d.dst6, d.sport, d.dport, d.tsSec);
-}
-
 /** The conversation state under `key` when this packet's UDP flow already has it (for heuristics). */
-export function knownUdpState(d: Dissection, key: string, map: WeakMap<Dissection, Session>): unknown {
-  const s = map.get(d);
-  if (!s) return undefined;
-  const f = udpFlow(s, d);
-  return f?.state?.[key];
+export function knownUdpState(d: Dissection, key: string): unknown {
+  return d.l4 === 17 ? d.flow?.state?.[key] : undefined;
 }
 
 function expandLabel(secret: Buffer, label: string, len: number): Buffer {
@@ -134,7 +127,7 @@ function looksQuic(r: Reader, off: number, d: Dissection): boolean {
     const v = r.u32(off + 1);
     return knownQuicVersion(v) && r.u8(off + 5) <= 20 && (b0 & 0x40) !== 0;
   }
-  return (b0 & 0x40) !== 0 && knownUdpState(d, 'quic', sessions) !== undefined;
+  return (b0 & 0x40) !== 0 && knownUdpState(d, 'quic') !== undefined;
 }
 
 export const quic: Protocol = {
@@ -142,10 +135,9 @@ export const quic: Protocol = {
   bind: [{ table: 'udp.port', keys: [443], strict: true }],
   heuristics: [{ table: 'udp', test: looksQuic }],
   decode(r, off, d, s) {
-    sessions.set(d, s);
     d.layer('quic', off, r.end, F.quic);
     d.protocol = 'QUIC';
-    const flow = udpFlow(s, d);
+    const flow = d.l4 === 17 ? d.flow : null;
     const dir = flow ? s.flows.dir : 0;
     const st = flow ? (flow.state ??= {}) : {};
     const c = ((st.quic as QuicConn | undefined) ??
@@ -200,7 +192,7 @@ export const quic: Protocol = {
       const end = p + len;
       d.add(F.pktLen, end - o, o, end - o);
       if (t === 0 && dir === 0 && !c.odcid) c.odcid = Uint8Array.from(dcid);
-      if (t === 0 && c.odcid && end <= r.end) {
+      if (t === 0 && c.odcid && end <= r.end && (d.wantInfo || d.wantsAny(CRYPTO_FIELDS))) {
         if (!c.keys || c.version !== v) {
           c.keys = deriveKeys(c.odcid, v);
           c.version = v;

@@ -4,7 +4,7 @@
  * declare framing (HTTP, TLS, DNS over TCP, …): a message spanning segments is decoded on the
  * segment that completes it, as Wireshark shows it; the earlier ones are "TCP segment of a reassembled PDU".
  */
-import { fid } from '../fields/catalog.js';
+import { fid, gid } from '../fields/catalog.js';
 import { Reader } from '../wire/reader.js';
 import type { Protocol, StreamFraming } from './types.js';
 import type { Dissection } from '../dissect/dissection.js';
@@ -21,6 +21,8 @@ const F = {
   wscale: fid('tcp.options.wscale.shift'), sackPerm: fid('tcp.options.sack_perm'), tsval: fid('tcp.options.timestamp.tsval'),
   payload: fid('tcp.payload'), retrans: fid('tcp.analysis.retransmission'), ooo: fid('tcp.analysis.out_of_order'), segment: fid('tcp.segment'),
 };
+
+const G_TCP = gid('tcp');
 
 const FLAG_NAMES: [number, string][] = [[0x01, 'FIN'], [0x02, 'SYN'], [0x04, 'RST'], [0x08, 'PSH'], [0x10, 'ACK'], [0x20, 'URG'], [0x40, 'ECE'], [0x80, 'CWR'], [0x100, 'AE']];
 /** Largest head of a PDU kept while it is reassembled, and largest unframed header we wait for. */
@@ -92,30 +94,32 @@ export const tcp: Protocol = {
     if (st && (st.isn < 0 || fl & 0x02)) st.isn = (fl & 0x02) ? seq : (seq - 1) >>> 0;
     const relSeq = st ? (seq - st.isn) >>> 0 : seq;
     const relAck = other && other.isn >= 0 ? (ack - other.isn) >>> 0 : ack;
-    d.add(F.seq, relSeq, off + 4, 4);
-    d.add(F.seqRaw, seq, off + 4, 4);
-    const nxt = relSeq + segLen + (fl & 0x03 ? 1 : 0);
-    if (segLen > 0) d.add(F.nxtseq, nxt >>> 0, -1, 0);
-    if (fl & 0x10) {
-      d.add(F.ack, relAck, off + 8, 4);
-      d.add(F.ackRaw, ack, off + 8, 4);
+    if (d.wantsGroup(G_TCP)) {
+      d.add(F.seq, relSeq, off + 4, 4);
+      d.add(F.seqRaw, seq, off + 4, 4);
+        const nxt = relSeq + segLen + (fl & 0x03 ? 1 : 0);
+      if (segLen > 0) d.add(F.nxtseq, nxt >>> 0, -1, 0);
+      if (fl & 0x10) {
+        d.add(F.ack, relAck, off + 8, 4);
+        d.add(F.ackRaw, ack, off + 8, 4);
+      }
+      d.add(F.hdrLen, hl, off + 12, 1);
+      d.add(F.flags, fl, off + 12, 2);
+      d.add(F.res, (fl >> 9) & 7 ? 1 : 0, off + 12, 1);
+      d.add(F.ae, (fl >> 8) & 1, off + 12, 1);
+      d.add(F.cwr, (fl >> 7) & 1, off + 13, 1);
+      d.add(F.ece, (fl >> 6) & 1, off + 13, 1);
+      d.add(F.urg, (fl >> 5) & 1, off + 13, 1);
+      d.add(F.fack, (fl >> 4) & 1, off + 13, 1);
+      d.add(F.push, (fl >> 3) & 1, off + 13, 1);
+      d.add(F.reset, (fl >> 2) & 1, off + 13, 1);
+      d.add(F.syn, (fl >> 1) & 1, off + 13, 1);
+      d.add(F.fin, fl & 1, off + 13, 1);
+      d.add(F.win, win, off + 14, 2);
+      d.add(F.cksum, r.u16(off + 16), off + 16, 2);
+      d.add(F.urp, r.u16(off + 18), off + 18, 2);
+      d.add(F.len, segLen, -1, 0);
     }
-    d.add(F.hdrLen, hl, off + 12, 1);
-    d.add(F.flags, fl, off + 12, 2);
-    d.add(F.res, (fl >> 9) & 7 ? 1 : 0, off + 12, 1);
-    d.add(F.ae, (fl >> 8) & 1, off + 12, 1);
-    d.add(F.cwr, (fl >> 7) & 1, off + 13, 1);
-    d.add(F.ece, (fl >> 6) & 1, off + 13, 1);
-    d.add(F.urg, (fl >> 5) & 1, off + 13, 1);
-    d.add(F.fack, (fl >> 4) & 1, off + 13, 1);
-    d.add(F.push, (fl >> 3) & 1, off + 13, 1);
-    d.add(F.reset, (fl >> 2) & 1, off + 13, 1);
-    d.add(F.syn, (fl >> 1) & 1, off + 13, 1);
-    d.add(F.fin, fl & 1, off + 13, 1);
-    d.add(F.win, win, off + 14, 2);
-    d.add(F.cksum, r.u16(off + 16), off + 16, 2);
-    d.add(F.urp, r.u16(off + 18), off + 18, 2);
-    d.add(F.len, segLen, -1, 0);
     // options
     let optText = '';
     let ws = -2;
@@ -184,17 +188,14 @@ export const tcp: Protocol = {
     }
     if (tcpLen <= 0) return;
     const po = off + hl;
-    const pr = r.sub(off, r.end - off, true);
+    const pr = r; // the IP payload window: this segment
     if (d.wants(F.payload)) d.add(F.payload, r.buf.subarray(po, r.end), po, tcpLen);
     if (retrans) return;
     // which protocol: the one decided for this conversation, else ports, else heuristics
     let p: Protocol | null = flow?.app ?? null;
     if (!p) {
-      const pick = s.pick('tcp', pr, po, d, sp, dp);
-      if (pick) {
-        p = pick.p;
-        if (flow) { flow.app = p; flow.appBy = pick.by; }
-      }
+      p = s.pick('tcp', pr, po, d, sp, dp);
+      if (p && flow) { flow.app = p; flow.appBy = s.pickedBy; }
     }
     if (!p) {
       s.data(pr, po, d);
@@ -225,7 +226,8 @@ function resetDir(st: TcpDir): void {
 function append(st: TcpDir, src: Uint8Array, from: number, n: number): void {
   const need = st.bufLen + n;
   if (!st.buf || st.buf.length < need) {
-    const nb = new Uint8Array(Math.max(need, st.buf ? st.buf.length * 2 : 2048));
+    // first allocation sized to what will be kept (often just a record header), then doubling
+    const nb = new Uint8Array(st.buf ? Math.max(need, st.buf.length * 2) : Math.max(need, Math.min(st.keep > 0 ? st.keep : 256, 65536)));
     if (st.buf) nb.set(st.buf.subarray(0, st.bufLen));
     st.buf = nb;
   }

@@ -100,9 +100,8 @@ export interface HsCtx {
   flow: Flow | null;
 }
 
-const sessions = new WeakMap<Dissection, Session>();
 
-function flowOf(_s: Session, d: Dissection): Flow | null {
+function flowOf(d: Dissection): Flow | null {
   return d.l4 === 6 ? d.flow : null;
 }
 
@@ -139,9 +138,7 @@ function ssl2Len(r: Reader, o: number): number {
 }
 
 function sessionVersion(r: Reader, d: Dissection): number {
-  const s = sessions.get(d);
-  if (!s) return 0;
-  const f = flowOf(s, d);
+  const f = flowOf(d);
   const t = f?.state?.tls as TlsState | undefined;
   return t ? t.ver : 0;
 }
@@ -177,8 +174,7 @@ export const tls: Protocol = {
     },
   },
   decode(r, off, d, s, pduLen) {
-    sessions.set(d, s);
-    const flow = flowOf(s, d);
+    const flow = flowOf(d);
     const dir = flow ? d.dir : 0;
     const st = flow ? stateOf(flow) : newTlsState();
     const avail = r.end - off;
@@ -375,12 +371,16 @@ export function handshakeMessage(r: Reader, o: number, c: HsCtx, first: boolean)
       if (d.wantInfo) d.info += ` (SNI=${h.sni})`;
       if (c.flow) { c.flow.serverName = h.sni; c.flow.appBy = 'sni'; }
     }
-    const full = ja3Full(h);
-    d.add(F.ja3Full, full, -1, 0);
-    d.add(F.ja3, ja3(h), -1, 0);
-    const j = ja4(h, c.quic ? 'q' : 't');
-    d.add(F.ja4, j.ja4, -1, 0);
-    d.add(F.ja4r, j.raw, -1, 0);
+    // fingerprints cost two hashes: only when someone will read them
+    if (d.wants(F.ja3) || d.wants(F.ja3Full)) {
+      d.add(F.ja3Full, ja3Full(h), -1, 0);
+      d.add(F.ja3, ja3(h), -1, 0);
+    }
+    if (d.wants(F.ja4) || d.wants(F.ja4r)) {
+      const j = ja4(h, c.quic ? 'q' : 't');
+      d.add(F.ja4, j.ja4, -1, 0);
+      d.add(F.ja4r, j.raw, -1, 0);
+    }
   } else if (t === 2) {
     let hrr = r.has(b + 2, 32);
     for (let i = 0; hrr && i < 32; i++) if (r.buf[b + 2 + i] !== HRR[i]) hrr = false;
@@ -389,8 +389,10 @@ export function handshakeMessage(r: Reader, o: number, c: HsCtx, first: boolean)
     const v = tryVersion(h.versions.length ? h.versions[0] : h.version);
     if (v) c.st.ver = v;
     if (!c.quic) d.protocol = tlsVersionName(c.st.ver);
-    d.add(F.ja3sFull, ja3sFull(h), -1, 0);
-    d.add(F.ja3s, ja3s(h), -1, 0);
+    if (d.wants(F.ja3s) || d.wants(F.ja3sFull)) {
+      d.add(F.ja3sFull, ja3sFull(h), -1, 0);
+      d.add(F.ja3s, ja3s(h), -1, 0);
+    }
   } else addInfo(d, name ?? 'Encrypted Handshake Message');
 }
 

@@ -1,5 +1,7 @@
 /** UDP: ports, length, conversation numbering (udp.stream), then the payload by port or heuristic. */
-import { fid } from '../fields/catalog.js';
+import { fid, gid } from '../fields/catalog.js';
+
+const G_UDP = gid('udp');
 import type { Protocol } from './types.js';
 
 const F = {
@@ -13,12 +15,14 @@ export const udp: Protocol = {
   decode(r, off, d, s) {
     const sp = r.u16(off), dp = r.u16(off + 2), ulen = r.u16(off + 4);
     d.layer('udp', off, off + 8, F.udp);
-    d.add(F.sport, sp, off, 2);
-    d.add(F.port, sp, off, 2);
-    d.add(F.dport, dp, off + 2, 2);
-    d.add(F.port, dp, off + 2, 2);
-    d.add(F.len, ulen, off + 4, 2);
-    d.add(F.cksum, r.u16(off + 6), off + 6, 2);
+    if (d.wantsGroup(G_UDP)) {
+      d.add(F.sport, sp, off, 2);
+      d.add(F.port, sp, off, 2);
+      d.add(F.dport, dp, off + 2, 2);
+      d.add(F.port, dp, off + 2, 2);
+      d.add(F.len, ulen, off + 4, 2);
+      d.add(F.cksum, r.u16(off + 6), off + 6, 2);
+    }
     d.protocol = 'UDP';
     d.l4 = 17;
     d.sport = sp;
@@ -41,15 +45,15 @@ export const udp: Protocol = {
     }
     if (d.wantInfo) d.info = `${sp} → ${dp} Len=${ulen >= 8 ? ulen - 8 : 0}`;
     r.need(off, 8, 'udp header');
-    const pr = r.sub(off, end - off, true);
+    const pr = end === r.end ? r : r.sub(off, end - off, true);
     if (end - (off + 8) <= 0) return;
     if (d.wants(F.payload)) d.add(F.payload, r.buf.subarray(off + 8, end), off + 8, end - off - 8);
-    const pick = s.pick('udp', pr, off + 8, d, sp, dp);
-    if (!pick) {
+    const p = s.pick('udp', pr, off + 8, d, sp, dp);
+    if (!p) {
       s.data(pr, off + 8, d);
       return;
     }
-    d.app = pick.p.name;
-    s.call(pick.p, pr, off + 8, d);
+    d.app = p.name;
+    s.call(p, pr, off + 8, d);
   },
 };
