@@ -75,7 +75,10 @@ class Heap {
   }
 }
 
-/** Yields the capture's packets in time order, forever; the caller takes as many as it wants. */
+/**
+ * Yields the capture's packets in time order, without end; the caller takes as many as it wants. `total` is the
+ * intended size: it sets the pace (a few minutes for small captures, up to 15 for huge ones) and caps downloads.
+ */
 export function* packets(seed: number, total: number, hostile = false): Generator<{ sec: number; nsec: number; data: Uint8Array }> {
   const rng = new Rng(seed);
   const world = new World(rng, hostile);
@@ -117,21 +120,25 @@ export function* packets(seed: number, total: number, hostile = false): Generato
 export async function generate(opts: GenerateOptions): Promise<{ packets: number; bytes: number }> {
   const total = opts.packets ?? 2000;
   if (!Number.isInteger(total) || total < 0) throw new RangeError(`packets must be a non-negative integer, got ${total}`);
-  const own = typeof opts.out === 'string';
-  const sink = typeof opts.out === 'string' ? createWriteStream(opts.out) : opts.out;
-  const pcapng = opts.format === 'pcapng';
-  const writer = pcapng ? new PcapngWriter(sink) : new PcapWriter(sink, { linktype: LINKTYPE_ETHERNET });
+  const file = typeof opts.out === 'string' ? createWriteStream(opts.out) : undefined;
+  const sink = file ?? (opts.out as NodeJS.WritableStream);
+  const writer = opts.format === 'pcapng' ? new PcapngWriter(sink) : new PcapWriter(sink, { linktype: LINKTYPE_ETHERNET });
   const iface = writer instanceof PcapngWriter ? writer.addInterface(LINKTYPE_ETHERNET, 262144, true, 'eth0') : 0;
   let n = 0;
-  if (total > 0) {
-    for (const p of packets(opts.seed ?? 1, total, opts.hostile)) {
-      const ok = writer instanceof PcapngWriter ? writer.writePacket(iface, p.sec, p.nsec, p.data) : writer.writePacket(p.sec, p.nsec, p.data);
-      if (!ok) await writer.flush();
-      else if ((n & 0xffff) === 0xffff) await new Promise((r) => setImmediate(r)); // let sink errors (EPIPE) surface
-      if (++n >= total) break;
+  try {
+    if (total > 0) {
+      for (const p of packets(opts.seed ?? 1, total, opts.hostile)) {
+        const ok = writer instanceof PcapngWriter ? writer.writePacket(iface, p.sec, p.nsec, p.data) : writer.writePacket(p.sec, p.nsec, p.data);
+        if (!ok) await writer.flush();
+        else if ((n & 0xffff) === 0xffff) await new Promise((r) => setImmediate(r)); // let sink errors (EPIPE) surface
+        if (++n >= total) break;
+      }
     }
+    if (file) await writer.end();   // a stream we were given stays open: the caller owns it
+    else await writer.flush();
+  } catch (e) {
+    file?.destroy();
+    throw e;
   }
-  if (own) await writer.end();
-  else await writer.flush();
   return { packets: n, bytes: writer.bytes };
 }

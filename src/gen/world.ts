@@ -142,9 +142,15 @@ const OUI: Record<Kind | 'router', string[]> = {
   iphone: ['f0:99:b6', '28:cf:e9', '4c:57:ca'],
   android: ['e8:50:8b', 'f4:f5:d8', '3c:28:6d'],
   linux: ['8c:8d:28', 'dc:a6:32', '00:1b:21'],
-  iot: ['3c:5a:b4', '94:9f:3e', 'bc:ad:28', '44:65:0d', '3c:52:82', '50:c7:bf'],
+  iot: ['3c:5a:b4', '94:9f:3e', 'bc:ad:28', '44:65:0d', '3c:52:82', '50:c7:bf', '44:61:32'],
   server: ['00:11:32'],
   router: ['24:5a:4c'],
+};
+
+/** The vendor prefix of each IoT model (Google, HP, Sonos, Hikvision, ecobee, Amazon, TP-Link). */
+const IOT_OUI: Record<string, string> = {
+  Chromecast: '3c:5a:b4', 'HP LaserJet M404': '3c:52:82', 'Sonos One': '94:9f:3e', 'Hikvision DS-2CD': 'bc:ad:28',
+  ecobee3: '44:61:32', 'Echo Dot': '44:65:0d', HS110: '50:c7:bf',
 };
 
 export const DOMAIN = 'home.lan';
@@ -179,7 +185,7 @@ export class World {
       return ipv4(lan.net + n);
     };
     const make = (kind: Kind, name: string, lan: Lan, model: string, fixed?: number): Host => {
-      const m = this.mac(kind);
+      const m = this.mac(kind, IOT_OUI[model]);
       const win = kind === 'windows';
       const stack = win ? WINDOWS : kind === 'mac' || kind === 'iphone' ? MACOS : kind === 'iot' ? EMBEDDED : LINUX;
       const privacy = kind !== 'linux' && kind !== 'server' && kind !== 'iot';
@@ -196,7 +202,7 @@ export class World {
         name, kind, mac: m, ttl: win ? 128 : kind === 'iot' ? 255 : 64, ipId: rng.int(65536), tsOff: rng.u32(), stack,
         ip4: addr(lan, fixed), ll6, ip6, lan, profile, ua, model,
         resolver: publicDns ? ipv4(rng.pick(['1.1.1.1', '8.8.8.8', '9.9.9.9'])) : lan.gw,
-        edns: kind === 'linux' || kind === 'server' ? 1232 : kind === 'mac' || kind === 'iphone' ? 1232 : undefined,
+        edns: kind === 'linux' || kind === 'server' || kind === 'mac' || kind === 'iphone' ? 1232 : undefined,
         nextPort: win ? rng.range(50000, 60000) : 0,
       };
       this.hosts.push(h);
@@ -224,9 +230,9 @@ export class World {
     this.bodies = this.makeBodies();
   }
 
-  private mac(kind: Kind | 'router'): Uint8Array {
+  private mac(kind: Kind | 'router', oui?: string): Uint8Array {
     const tail = Array.from({ length: 3 }, () => this.rng.int(256).toString(16).padStart(2, '0')).join(':');
-    return mac(`${this.rng.pick(OUI[kind])}:${tail}`);
+    return mac(`${oui ?? this.rng.pick(OUI[kind])}:${tail}`);
   }
 
   /** The Node for an internet address (created on first use, so its IP ID counter and clock persist). */

@@ -89,15 +89,16 @@ export const ssh: Protocol = {
     const c = d.stream >= 0 ? conv(d) : { version: 0, kex: '', cliKex: null, srvKex: null, enc: [false, false] as [boolean, boolean] };
     const total = pduLen ?? r.end - off;
     if (isBanner(r, off)) {
-      d.protocol = 'SSH';
+      // the column names the version known before this banner (Wireshark); 1.99 ("either") decides nothing
+      d.protocol = c.version === 1 ? 'SSHv1' : c.version === 2 ? 'SSHv2' : 'SSH';
       let e = off;
       while (e < r.end && r.buf[e] !== 0x0a) e++;
       let le = e;
       if (le > off && r.buf[le - 1] === 0x0d) le--;
       const banner = r.latin1(off, le - off);
       d.add(F.protocol, banner, off, le - off);
-      if (banner.startsWith('SSH-2.') || banner.startsWith('SSH-1.99')) c.version = 2;
-      else if (banner.startsWith('SSH-1.') && c.version !== 2) c.version = 1;
+      if (banner.startsWith('SSH-2.')) c.version = 2;
+      else if (banner.startsWith('SSH-1.') && !banner.startsWith('SSH-1.99') && c.version !== 2) c.version = 1;
       if (d.wantInfo) d.info = `${who}Protocol (${banner})`;
       return;
     }
