@@ -2,12 +2,13 @@
  * DNS over UDP and TCP, mDNS and LLMNR (same message format, same dns.* fields, as in Wireshark).
  * Names: compression pointers may only point backwards, loops and over-long names are refused.
  */
-import { fid } from '../fields/catalog.js';
+import { fid, gid } from '../fields/catalog.js';
 import { DecodeError, Reader } from '../wire/reader.js';
 import { ipv4 as fmt4, ipv6 as fmt6 } from '../fields/format.js';
 import type { Protocol, StreamFraming } from './types.js';
 import type { Dissection } from '../dissect/dissection.js';
 
+const G_DNS = gid('dns');
 const F = {
   dns: fid('dns'), mdns: fid('mdns'), llmnr: fid('llmnr'), id: fid('dns.id'), flags: fid('dns.flags'), response: fid('dns.flags.response'),
   opcode: fid('dns.flags.opcode'), aa: fid('dns.flags.authoritative'), tc: fid('dns.flags.truncated'), rd: fid('dns.flags.recdesired'),
@@ -99,6 +100,8 @@ function decodeMessage(r: Reader, off: number, d: Dissection, variant: 'dns' | '
   const id = r.u16(off), flags = r.u16(off + 2);
   const qd = r.u16(off + 4), an = r.u16(off + 6), ns = r.u16(off + 8), ar = r.u16(off + 10);
   const resp = flags >> 15, opcode = (flags >> 11) & 15, rcode = flags & 15;
+  // nobody reads the message (no dns.* field, no Info): the header was enough to name it
+  if (!d.wantInfo && !d.wantsGroup(G_DNS)) return;
   d.add(F.id, id, off, 2);
   d.add(F.flags, flags, off + 2, 2);
   d.add(F.response, resp, off + 2, 2);
