@@ -11,6 +11,8 @@ usage: pktlens <command> [options]
 commands:
   decode [-r] FILE [-c N] [-T text|fields|json|ndjson] [-e FIELD]... [-E header=y]
                      decode a pcap/pcapng (gzip ok, - = stdin) like tshark
+  ingest FILE... [--name NAME] [--data DIR] [--force] [--retention 30d]
+                     store captures in PostgreSQL (DATABASE_URL) or the embedded database
   generate [-w OUT] [-c N] [--seed N] [--pcapng] [--hostile]
                      write a realistic synthetic capture (the sample, benchmarks, tests)
   help [COMMAND]     this text, or a command's options
@@ -34,6 +36,11 @@ async function main(argv: string[]): Promise<number> {
       const m = await import('./decode.js');
       if (rest.includes('--help') || rest.includes('-h')) return print(m.DECODE_HELP);
       return m.decodeMain(rest);
+    }
+    case 'ingest': {
+      const m = await import('./ingest.js');
+      if (rest.includes('--help') || rest.includes('-h')) return print(m.INGEST_HELP);
+      return m.ingestMain(rest);
     }
     case 'generate': {
       const m = await import('../gen/cli.js');

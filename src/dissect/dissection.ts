@@ -64,6 +64,9 @@ export class Dissection {
   /** that conversation, and this packet's direction in it (0 client→server, 1 server→client) */
   flow: Flow | null = null;
   dir = 0;
+  /** every conversation this frame belongs to, outermost first (tunnels have several) */
+  flowList: Flow[] = [];
+  flowN = 0;
   /** application protocol name decided for the flow ('' if none) */
   app = '';
   /** set by IPv4/IPv6 when this frame is a non-first fragment or otherwise has no L4 header */
@@ -94,6 +97,7 @@ export class Dissection {
     this.stream = -1;
     this.flow = null;
     this.dir = 0;
+    this.flowN = 0;
     this.app = '';
     this.src6 = this.dst6 = null;
     this.fragment = false;
@@ -217,6 +221,13 @@ export class Dissection {
   hasLayer(name: string): boolean {
     for (let i = 0; i < this.layerN; i++) if (this.layerName[i] === name) return true;
     return false;
+  }
+
+  /** Called by transports when they assign the frame to a conversation. */
+  setFlow(f: Flow, dir: number): void {
+    this.flow = f;
+    this.dir = dir;
+    this.flowList[this.flowN++] = f;
   }
 
   weird(name: string): void {

@@ -52,6 +52,14 @@ export class Flow {
   state: Record<string, unknown> | null = null;
   tcp: [TcpDir, TcpDir] | null = null;
   synSeq = -1;
+  /** endpoints: the client is the sender of the conversation's first packet (v6 addresses are copies) */
+  ver = 4;
+  cli4 = 0;
+  srv4 = 0;
+  cli6: Uint8Array | null = null;
+  srv6: Uint8Array | null = null;
+  cliPort = 0;
+  srvPort = 0;
   synAck = false;
   rst = false;
   finMask = 0;
@@ -153,6 +161,12 @@ export class FlowTable {
     const id = this.nextId.get(proto) ?? 0;
     this.nextId.set(proto, id + 1);
     const f = new Flow(id, proto, !swap, sec);
+    f.ver = ver;
+    f.cli4 = s4;
+    f.srv4 = d4;
+    if (ver === 6) { f.cli6 = s6!.slice(0, 16); f.srv6 = d6!.slice(0, 16); }
+    f.cliPort = sp;
+    f.srvPort = dp;
     keys.set(k, slot * W);
     this.vals[slot] = f;
     this.size++;
@@ -173,6 +187,15 @@ export class FlowTable {
         // this.dir is relative to old's client; recompute for the new client
         const senderIsA = (this.dir ^ (old.aIsClient ? 0 : 1)) === 0;
         const f = new Flow(id, old.proto, clientIsSender ? senderIsA : !senderIsA, sec);
+        // the sender of this packet is the new client: the old client when it went client→server
+        const same = (this.dir === 0) === clientIsSender;
+        f.ver = old.ver;
+        f.cli4 = same ? old.cli4 : old.srv4;
+        f.srv4 = same ? old.srv4 : old.cli4;
+        f.cli6 = same ? old.cli6 : old.srv6;
+        f.srv6 = same ? old.srv6 : old.cli6;
+        f.cliPort = same ? old.cliPort : old.srvPort;
+        f.srvPort = same ? old.srvPort : old.cliPort;
         this.vals[i] = f;
         this.dir = clientIsSender ? 0 : 1;
         return f;

@@ -63,8 +63,8 @@ export const snmp: Protocol = {
     if (d.dport === 161 && d.stream >= 0 && d.ipVer) {
       // Wireshark opens a new conversation (agent port wildcarded) on the first request to 161, so every later
       // packet of the exchange counts in a new udp.stream: renumber the flow after its first packet
-      const f = s.flows.lookup(d.ipVer, 17, d.src4, d.dst4, d.src6, d.dst6, d.sport, d.dport, d.tsSec);
-      if (f.pkts[0] + f.pkts[1] === 1 && f.id === d.stream) s.flows.renew(f, d.tsSec, true);
+      const f = d.flow;
+      if (f && f.pkts[0] + f.pkts[1] === 1 && f.id === d.stream) s.flows.renew(f, f.lastSec, true);
     }
     const end = tlv(r, off, r.end);
     if (T !== 0x30) throw new DecodeError('malformed', off, 'snmp message');

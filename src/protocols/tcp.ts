@@ -62,20 +62,19 @@ export const tcp: Protocol = {
     let flow: Flow | null = null;
     let dir = 0;
     if (d.ipVer) {
-      flow = s.flows.lookup(d.ipVer, 6, d.src4, d.dst4, d.src6, d.dst6, sp, dp, d.tsSec);
+      flow = s.flows.lookup(d.ipVer, 6, d.src4, d.dst4, d.src6, d.dst6, sp, dp, d.tsSec + d.tsNsec * 1e-9);
       dir = s.flows.dir;
       if ((fl & 0x12) === 0x02) {
         // a SYN with a new initial sequence number on a known 5-tuple starts a new conversation (port reuse)
         const used = flow.pkts[0] + flow.pkts[1] > 0;
         if (used && (flow.synSeq >= 0 ? flow.synSeq !== seq : flow.rst || flow.finMask === 3)) {
-          flow = s.flows.renew(flow, d.tsSec, true);
+          flow = s.flows.renew(flow, d.tsSec + d.tsNsec * 1e-9, true);
           dir = 0;
         }
         flow.synSeq = seq;
       }
       d.stream = flow.id;
-      d.flow = flow;
-      d.dir = dir;
+      d.setFlow(flow, dir);
       d.add(F.stream, flow.id, -1, 0);
     }
     if (hl < 20) {

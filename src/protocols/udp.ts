@@ -34,13 +34,12 @@ export const udp: Protocol = {
     } else if (off + ulen < r.end) end = off + ulen; // trailing bytes are not UDP's
     else if (off + ulen > r.end && !d.short && d.caplen >= d.len) d.weird('udp_length_exceeds_ip_payload');
     if (d.ipVer) {
-      const f = s.flows.lookup(d.ipVer, 17, d.src4, d.dst4, d.src6, d.dst6, sp, dp, d.tsSec);
+      const f = s.flows.lookup(d.ipVer, 17, d.src4, d.dst4, d.src6, d.dst6, sp, dp, d.tsSec + d.tsNsec * 1e-9);
       const dir = s.flows.dir;
       f.pkts[dir]++;
       f.bytes[dir] += d.len;
       d.stream = f.id;
-      d.flow = f;
-      d.dir = dir;
+      d.setFlow(f, dir);
       d.add(F.stream, f.id, -1, 0);
     }
     if (d.wantInfo) d.info = `${sp} → ${dp} Len=${ulen >= 8 ? ulen - 8 : 0}`;

@@ -27,6 +27,9 @@ export interface InterfaceInfo {
 }
 
 export class CaptureError extends Error {
+  /** what the reader had learned when it stopped (set by readCapture) */
+  interfaces: InterfaceInfo[] = [];
+  skipped: Record<string, number> = {};
   constructor(
     message: string,
     /** 'damaged': whole packets before byteOffset were delivered; 'not-capture': nothing was. */
@@ -376,7 +379,11 @@ export interface ReadResult {
 export async function readCapture(
   source: string | Readable,
   onFrame: (f: Frame) => void,
-  opts: { signal?: AbortSignal; afterChunk?: () => Promise<void> | void } = {},
+  opts: {
+    signal?: AbortSignal;
+    /** called after each chunk's records were delivered, with the bytes read so far from the source (before gunzip) */
+    afterChunk?: (sourceBytes: number) => Promise<void> | void;
+  } = {},
 ): Promise<ReadResult> {
   let input: Readable;
   if (typeof source === 'string') {
@@ -394,11 +401,13 @@ export async function readCapture(
     throw new CaptureError(`cannot read ${typeof source === 'string' ? source : 'input'}: ${(e as Error).message}`, 'io');
   }
   const head = first.done ? new Uint8Array(0) : (first.value as Uint8Array);
+  let sourceBytes = 0;
   async function* rest(): AsyncGenerator<Uint8Array> {
-    if (!first.done) yield head;
+    if (!first.done) { sourceBytes += head.length; yield head; }
     for (;;) {
       const r = await it.next();
       if (r.done) return;
+      sourceBytes += (r.value as Uint8Array).length;
       yield r.value as Uint8Array;
     }
   }
@@ -421,16 +430,27 @@ export async function readCapture(
       if (opts.signal?.aborted) break;
       // a plain Uint8Array view: its subarray() is much cheaper than Buffer's, and it runs once per record
       parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      if (opts.afterChunk) await opts.afterChunk();
+      if (opts.afterChunk) await opts.afterChunk(sourceBytes);
     }
   } catch (e) {
-    if (e instanceof CaptureError) throw e;
+    if (e instanceof CaptureError) {
+      e.interfaces = parser.interfaces;
+      e.skipped = parser.skipped;
+      throw e;
+    }
     // gzip data ended early or is corrupt: whatever whole records came out are kept.
     throw new CaptureError(`cut short at byte ${parser.offset} after ${parser.packets} packets (${(e as Error).message})`, 'damaged', parser.offset, parser.packets);
   } finally {
     if (typeof source === 'string' && source !== '-') input.destroy();
   }
-  if (!opts.signal?.aborted) parser.finish();
+  if (!opts.signal?.aborted) {
+    try {
+      parser.finish();
+    } catch (e) {
+      if (e instanceof CaptureError) { e.interfaces = parser.interfaces; e.skipped = parser.skipped; }
+      throw e;
+    }
+  }
   return {
     packets: parser.packets,
     bytes: parser.offset,

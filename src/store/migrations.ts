@@ -1,0 +1,153 @@
+/**
+ * Versioned schema migrations, applied at start-up under an advisory lock so that several processes
+ * starting at once apply each exactly once. The same SQL runs on a PostgreSQL server and on PGlite.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'captures, packets (time-partitioned), flows, rollups, batches, anomalies',
+    sql: `
+CREATE TABLE captures (
+  id          bigserial PRIMARY KEY,
+  name        text NOT NULL,
+  source      text NOT NULL,
+  sha256      text,
+  size_bytes  bigint,
+  link_types  integer[] NOT NULL DEFAULT '{}',
+  first_ts    timestamptz,
+  last_ts     timestamptz,
+  packets     bigint NOT NULL DEFAULT 0,
+  bytes       bigint NOT NULL DEFAULT 0,
+  state       text NOT NULL CHECK (state IN ('importing', 'complete', 'failed', 'live')),
+  report      jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX captures_sha256 ON captures (sha256);
+
+CREATE SEQUENCE packets_id_seq;
+CREATE TABLE packets (
+  id              bigint NOT NULL DEFAULT nextval('packets_id_seq'),
+  capture_id      bigint NOT NULL,
+  frame           bigint NOT NULL,
+  ts              timestamptz NOT NULL,
+  ts_ns           bigint NOT NULL,
+  len             integer NOT NULL,
+  caplen          integer NOT NULL,
+  linktype        integer NOT NULL,
+  iface           integer NOT NULL,
+  eth_src         macaddr,
+  eth_dst         macaddr,
+  vlan            integer,
+  src_ip          inet,
+  dst_ip          inet,
+  ip_proto        smallint,
+  ttl             smallint,
+  src_port        integer,
+  dst_port        integer,
+  tcp_flags       smallint,
+  stream          bigint,
+  protocol        text NOT NULL,
+  summary         text NOT NULL,
+  protocols       text NOT NULL,
+  dns_name        text,
+  dns_type        integer,
+  dns_rcode       smallint,
+  http_method     text,
+  http_host       text,
+  http_uri        text,
+  http_status     smallint,
+  http_user_agent text,
+  tls_sni         text,
+  tls_ja3         text,
+  tls_ja4         text,
+  malformed       boolean NOT NULL DEFAULT false,
+  data            bytea NOT NULL
+) PARTITION BY RANGE (ts);
+CREATE INDEX packets_capture_frame ON packets (capture_id, frame);
+CREATE INDEX packets_id ON packets (id);
+CREATE INDEX packets_ts ON packets USING brin (ts);
+CREATE INDEX packets_src_ip ON packets (src_ip);
+CREATE INDEX packets_dst_ip ON packets (dst_ip);
+
+CREATE TABLE flows (
+  id           bigserial,
+  capture_id   bigint NOT NULL,
+  ip_proto     smallint NOT NULL,
+  stream       bigint NOT NULL,
+  client_ip    inet,
+  server_ip    inet,
+  client_port  integer,
+  server_port  integer,
+  first_ts     timestamptz NOT NULL,
+  last_ts      timestamptz NOT NULL,
+  packets_c2s  bigint NOT NULL DEFAULT 0,
+  packets_s2c  bigint NOT NULL DEFAULT 0,
+  bytes_c2s    bigint NOT NULL DEFAULT 0,
+  bytes_s2c    bigint NOT NULL DEFAULT 0,
+  syn          boolean NOT NULL DEFAULT false,
+  syn_ack      boolean NOT NULL DEFAULT false,
+  fin          boolean NOT NULL DEFAULT false,
+  rst          boolean NOT NULL DEFAULT false,
+  tcp_state    text,
+  app          text,
+  app_by       text,
+  server_name  text,
+  PRIMARY KEY (capture_id, ip_proto, stream)
+);
+CREATE UNIQUE INDEX flows_id ON flows (id);
+
+CREATE TABLE rollup_protocol (
+  capture_id bigint NOT NULL,
+  minute     timestamptz NOT NULL,
+  protocol   text NOT NULL,
+  packets    bigint NOT NULL,
+  bytes      bigint NOT NULL,
+  PRIMARY KEY (capture_id, minute, protocol)
+);
+CREATE TABLE rollup_endpoint (
+  capture_id   bigint NOT NULL,
+  minute       timestamptz NOT NULL,
+  ip           inet NOT NULL,
+  packets_sent bigint NOT NULL,
+  bytes_sent   bigint NOT NULL,
+  packets_recv bigint NOT NULL,
+  bytes_recv   bigint NOT NULL,
+  PRIMARY KEY (capture_id, minute, ip)
+);
+CREATE TABLE rollup_port (
+  capture_id bigint NOT NULL,
+  minute     timestamptz NOT NULL,
+  ip_proto   smallint NOT NULL,
+  port       integer NOT NULL,
+  packets    bigint NOT NULL,
+  bytes      bigint NOT NULL,
+  PRIMARY KEY (capture_id, minute, ip_proto, port)
+);
+
+CREATE TABLE ingest_batches (
+  capture_id  bigint NOT NULL,
+  seq         bigint NOT NULL,
+  first_frame bigint NOT NULL,
+  last_frame  bigint NOT NULL,
+  packets     integer NOT NULL,
+  written_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (capture_id, seq)
+);
+
+CREATE TABLE anomalies (
+  capture_id bigint NOT NULL,
+  frame      bigint NOT NULL,
+  ts         timestamptz NOT NULL,
+  name       text NOT NULL
+);
+CREATE INDEX anomalies_capture ON anomalies (capture_id, name);
+`,
+  },
+];

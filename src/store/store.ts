@@ -1,0 +1,327 @@
+/**
+ * The store: captures, packets (binary COPY into daily partitions), flows, per-minute rollups, anomalies,
+ * and exactly-once batches — each batch in one transaction that also records (capture, seq).
+ */
+import type { Db, Tx } from './db.js';
+import { CopyWriter } from './copy-binary.js';
+import { ipText, type FlowUpdate, type PacketRecord } from './record.js';
+
+export const PACKET_COLUMNS = [
+  'capture_id', 'frame', 'ts', 'ts_ns', 'len', 'caplen', 'linktype', 'iface', 'eth_src', 'eth_dst', 'vlan', 'src_ip', 'dst_ip', 'ip_proto',
+  'ttl', 'src_port', 'dst_port', 'tcp_flags', 'stream', 'protocol', 'summary', 'protocols', 'dns_name', 'dns_type', 'dns_rcode',
+  'http_method', 'http_host', 'http_uri', 'http_status', 'http_user_agent', 'tls_sni', 'tls_ja3', 'tls_ja4', 'malformed', 'data',
+] as const;
+
+export type CaptureState = 'importing' | 'complete' | 'failed' | 'live';
+
+export interface CaptureRow {
+  id: number;
+  name: string;
+  source: string;
+  sha256: string | null;
+  size_bytes: number | null;
+  link_types: number[];
+  first_ts: string | null;
+  last_ts: string | null;
+  packets: number;
+  bytes: number;
+  state: CaptureState;
+  report: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Batch {
+  captureId: number;
+  seq: number;
+  records: PacketRecord[];
+  flows: FlowUpdate[];
+}
+
+const DAY = 86400;
+
+function inet(w: CopyWriter, v: number | Uint8Array | null): void {
+  if (v === null) w.null();
+  else if (typeof v === 'number') w.inet4(v);
+  else w.inet6(v);
+}
+
+/** Encode records as one binary COPY payload for the packets table. */
+export function encodePackets(captureId: number, recs: PacketRecord[]): Uint8Array {
+  let size = 64;
+  for (const r of recs) size += r.caplen + 320 + 3 * (r.summary.length + r.protocols.length);
+  const w = new CopyWriter(size);
+  const ncol = PACKET_COLUMNS.length;
+  for (const r of recs) {
+    w.row(ncol).int8(captureId).int8(r.frame);
+    const sec = r.tsSec + Math.floor(r.tsNsec / 1e9), nsec = r.tsNsec % 1e9;
+    w.timestamptz(sec, nsec).int8big(BigInt(sec) * 1_000_000_000n + BigInt(nsec));
+    w.int4(r.len).int4(r.caplen).int4(r.linktype).int4(r.iface);
+    if (r.ethSrc) w.macaddr(r.ethSrc); else w.null();
+    if (r.ethDst) w.macaddr(r.ethDst); else w.null();
+    if (r.vlan !== null) w.int4(r.vlan); else w.null();
+    inet(w, r.srcIp);
+    inet(w, r.dstIp);
+    if (r.ipProto !== null) w.int2(r.ipProto); else w.null();
+    if (r.ttl !== null) w.int2(r.ttl); else w.null();
+    if (r.srcPort !== null) w.int4(r.srcPort); else w.null();
+    if (r.dstPort !== null) w.int4(r.dstPort); else w.null();
+    if (r.tcpFlags !== null) w.int2(r.tcpFlags); else w.null();
+    if (r.stream !== null) w.int8(r.stream); else w.null();
+    w.text(r.protocol).text(r.summary).text(r.protocols);
+    if (r.dnsName !== null) w.text(r.dnsName); else w.null();
+    if (r.dnsType !== null) w.int4(r.dnsType); else w.null();
+    if (r.dnsRcode !== null) w.int2(r.dnsRcode); else w.null();
+    if (r.httpMethod !== null) w.text(r.httpMethod); else w.null();
+    if (r.httpHost !== null) w.text(r.httpHost); else w.null();
+    if (r.httpUri !== null) w.text(r.httpUri); else w.null();
+    if (r.httpStatus !== null) w.int2(r.httpStatus); else w.null();
+    if (r.httpUserAgent !== null) w.text(r.httpUserAgent); else w.null();
+    if (r.tlsSni !== null) w.text(r.tlsSni); else w.null();
+    if (r.tlsJa3 !== null) w.text(r.tlsJa3); else w.null();
+    if (r.tlsJa4 !== null) w.text(r.tlsJa4); else w.null();
+    w.bool(r.malformed).bytes(r.data);
+  }
+  return w.finish();
+}
+
+
+/** Per-minute rollups of a batch: by protocol, by endpoint (sent/received), by port. Sorted rows avoid deadlocks. */
+export function rollups(recs: PacketRecord[]) {
+  type P = [number, string, number, number];
+  type E = [number, string | null, number, number, number, number];
+  type O = [number, number, number, number, number];
+  const proto = new Map<number, Map<string, P>>();
+  const ep = new Map<number, Map<number | string, E>>();
+  const port = new Map<number, Map<number, O>>();
+  const sub = <K, V>(m: Map<number, Map<K, V>>, k: number): Map<K, V> => {
+    let x = m.get(k);
+    if (!x) m.set(k, (x = new Map()));
+    return x;
+  };
+  let lastM = NaN;
+  let pm!: Map<string, P>, em!: Map<number | string, E>, om!: Map<number, O>;
+  for (const r of recs) {
+    const m = Math.floor((r.tsSec + Math.floor(r.tsNsec / 1e9)) / 60) * 60;
+    if (m !== lastM) { lastM = m; pm = sub(proto, m); em = sub(ep, m); om = sub(port, m); }
+    const a = pm.get(r.protocol);
+    if (a) { a[2]++; a[3] += r.len; } else pm.set(r.protocol, [m, r.protocol, 1, r.len]);
+    if (r.srcIp !== null && r.dstIp !== null) {
+      const ks = typeof r.srcIp === 'number' ? r.srcIp : ipText(r.srcIp)!;
+      const e = em.get(ks);
+      if (e) { e[2]++; e[3] += r.len; } else em.set(ks, [m, ipText(r.srcIp), 1, r.len, 0, 0]);
+      const kd = typeof r.dstIp === 'number' ? r.dstIp : ipText(r.dstIp)!;
+      const f = em.get(kd);
+      if (f) { f[4]++; f[5] += r.len; } else em.set(kd, [m, ipText(r.dstIp), 0, 0, 1, r.len]);
+    }
+    if (r.srcPort !== null && r.dstPort !== null && r.ipProto !== null) {
+      const p = Math.min(r.srcPort, r.dstPort);
+      const kp = r.ipProto * 65536 + p, x = om.get(kp);
+      if (x) { x[3]++; x[4] += r.len; } else om.set(kp, [m, r.ipProto, p, 1, r.len]);
+    }
+  }
+  const flat = <V extends unknown[]>(mm: Map<number, Map<unknown, V>>, cmp: (a: V, b: V) => number): V[] => {
+    const out: V[] = [];
+    for (const x of mm.values()) for (const v of x.values()) out.push(v);
+    return out.sort(cmp);
+  };
+  const byStr = (i: number) => (a: unknown[], b: unknown[]) => (a[0] as number) - (b[0] as number) || String(a[i]).localeCompare(String(b[i]));
+  return {
+    proto: flat(proto, byStr(1)),
+    ep: flat(ep, byStr(1)),
+    port: flat(port, (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]),
+  };
+}
+
+const col = <T, K extends keyof T>(rows: T[], k: K): T[K][] => rows.map((r) => r[k]);
+
+export class Store {
+  private partitions = new Set<number>();
+
+  constructor(readonly db: Db) {}
+
+  async findCaptureBySha(sha256: string): Promise<CaptureRow | null> {
+    const r = await this.db.query<CaptureRow>('SELECT * FROM captures WHERE sha256 = $1 ORDER BY id DESC LIMIT 1', [sha256]);
+    return r.rows[0] ? normCapture(r.rows[0]) : null;
+  }
+
+  async capture(id: number): Promise<CaptureRow | null> {
+    const r = await this.db.query<CaptureRow>('SELECT * FROM captures WHERE id = $1', [id]);
+    return r.rows[0] ? normCapture(r.rows[0]) : null;
+  }
+
+  async captures(): Promise<CaptureRow[]> {
+    return (await this.db.query<CaptureRow>('SELECT * FROM captures ORDER BY id')).rows.map(normCapture);
+  }
+
+  async createCapture(c: { name: string; source: string; sha256?: string | null; size?: number | null; state: CaptureState }): Promise<number> {
+    const r = await this.db.query<{ id: string }>(
+      'INSERT INTO captures (name, source, sha256, size_bytes, state) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      [c.name, c.source, c.sha256 ?? null, c.size ?? null, c.state],
+    );
+    return Number(r.rows[0].id);
+  }
+
+  async setCaptureState(id: number, state: CaptureState, report?: Record<string, unknown>, linkTypes?: number[]): Promise<void> {
+    await this.db.query(
+      `UPDATE captures SET state = $2, report = COALESCE($3::jsonb, report), link_types = COALESCE($4::integer[], link_types), updated_at = now() WHERE id = $1`,
+      [id, state, report ? JSON.stringify(report) : null, linkTypes ?? null],
+    );
+  }
+
+  /** Sequence numbers of the batches already stored for a capture (to resume an interrupted import). */
+  async storedBatches(captureId: number): Promise<Set<number>> {
+    const r = await this.db.query<{ seq: string }>('SELECT seq FROM ingest_batches WHERE capture_id = $1', [captureId]);
+    return new Set(r.rows.map((x) => Number(x.seq)));
+  }
+
+  /** Write a batch exactly once: 'duplicate' when (capture, seq) was already stored. */
+  async writeBatch(b: Batch): Promise<'written' | 'duplicate'> {
+    const recs = b.records;
+    if (recs.length === 0) return 'written';
+    const payload = encodePackets(b.captureId, recs);
+    const roll = rollups(recs);
+    const days = new Set<number>();
+    let first = Infinity, last = -Infinity, bytes = 0;
+    const anomalies: [number, number, string][] = [];
+    for (const r of recs) {
+      const t = r.tsSec + r.tsNsec / 1e9;
+      days.add(Math.floor(t / DAY));
+      if (t < first) first = t;
+      if (t > last) last = t;
+      bytes += r.len;
+      for (const a of r.anomalies) anomalies.push([r.frame, t, a]);
+    }
+    const newDays = [...days].filter((x) => !this.partitions.has(x)).sort((a, b) => a - b);
+    const res = await this.db.transaction(async (tx) => {
+      const ins = await tx.query(
+        'INSERT INTO ingest_batches (capture_id, seq, first_frame, last_frame, packets) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+        [b.captureId, b.seq, recs[0].frame, recs[recs.length - 1].frame, recs.length],
+      );
+      if (ins.rowCount === 0) return 'duplicate' as const;
+      for (const day of newDays) await ensurePartition(tx, day);
+      await tx.copyBinary('packets', PACKET_COLUMNS, payload);
+      if (b.flows.length) await upsertFlows(tx, b.captureId, b.flows);
+      await upsertRollups(tx, b.captureId, roll);
+      if (anomalies.length) {
+        await tx.query(
+          'INSERT INTO anomalies (capture_id, frame, ts, name) SELECT $1, f, to_timestamp(t), n FROM unnest($2::bigint[], $3::float8[], $4::text[]) AS u(f, t, n)',
+          [b.captureId, anomalies.map((a) => a[0]), anomalies.map((a) => a[1]), anomalies.map((a) => a[2])],
+        );
+      }
+      await tx.query(
+        `UPDATE captures SET packets = packets + $2, bytes = bytes + $3, first_ts = LEAST(first_ts, to_timestamp($4)),
+           last_ts = GREATEST(last_ts, to_timestamp($5)), updated_at = now() WHERE id = $1`,
+        [b.captureId, recs.length, bytes, first, last],
+      );
+      return 'written' as const;
+    });
+    for (const d of newDays) this.partitions.add(d);
+    return res;
+  }
+
+  /** Drop packet partitions (and rollup/anomaly rows) wholly older than `days` days. Returns the partitions dropped. */
+  async applyRetention(days: number, now = Date.now() / 1000): Promise<string[]> {
+    const cutoff = Math.floor((now - days * DAY) / DAY); // first day kept
+    const r = await this.db.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       WHERE p.relname = 'packets' AND c.relname ~ '^packets_p[0-9]{8}$'`,
+    );
+    const dropped: string[] = [];
+    for (const { name } of r.rows) {
+      const d = name.slice(9);
+      const day = Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8)) / 1000 / DAY;
+      if (day < cutoff) {
+        await this.db.query(`DROP TABLE IF EXISTS ${name}`); // name matched ^packets_p[0-9]{8}$ above
+        this.partitions.delete(day);
+        dropped.push(name);
+      }
+    }
+    const since = [cutoff * DAY];
+    await this.db.query('DELETE FROM rollup_protocol WHERE minute < to_timestamp($1)', since);
+    await this.db.query('DELETE FROM rollup_endpoint WHERE minute < to_timestamp($1)', since);
+    await this.db.query('DELETE FROM rollup_port WHERE minute < to_timestamp($1)', since);
+    await this.db.query('DELETE FROM anomalies WHERE ts < to_timestamp($1)', since);
+    return dropped;
+  }
+
+  /** Remove a capture and everything stored for it. */
+  async deleteCapture(id: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const t of ['packets', 'flows', 'rollup_protocol', 'rollup_endpoint', 'rollup_port', 'ingest_batches', 'anomalies']) {
+        await tx.query(`DELETE FROM ${t} WHERE capture_id = $1`, [id]);
+      }
+      await tx.query('DELETE FROM captures WHERE id = $1', [id]);
+    });
+  }
+}
+
+function normCapture(r: CaptureRow): CaptureRow {
+  return { ...r, id: Number(r.id), packets: Number(r.packets), bytes: Number(r.bytes), size_bytes: r.size_bytes === null ? null : Number(r.size_bytes) };
+}
+
+function dayName(day: number): [string, string, string] {
+  const a = new Date(day * DAY * 1000), b = new Date((day + 1) * DAY * 1000);
+  const iso = (x: Date) => x.toISOString().slice(0, 10);
+  return [`packets_p${iso(a).replace(/-/g, '')}`, iso(a), iso(b)];
+}
+
+async function ensurePartition(tx: Tx, day: number): Promise<void> {
+  const [name, from, to] = dayName(day);
+  // several writers may meet the same new day: one creates, the others wait and find it there
+  await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [0x706b7470, day]);
+  await tx.query(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF packets FOR VALUES FROM ('${from} 00:00:00+00') TO ('${to} 00:00:00+00')`);
+}
+
+async function upsertFlows(tx: Tx, captureId: number, fl: FlowUpdate[]): Promise<void> {
+  const rows = [...fl].sort((a, b) => a.ipProto - b.ipProto || a.stream - b.stream);
+  await tx.query(
+    `INSERT INTO flows AS f (capture_id, ip_proto, stream, client_ip, server_ip, client_port, server_port, first_ts, last_ts,
+       packets_c2s, packets_s2c, bytes_c2s, bytes_s2c, syn, syn_ack, fin, rst, tcp_state, app, app_by, server_name)
+     SELECT $1, u.p, u.s, u.ci, u.si, u.cp, u.sp, to_timestamp(u.ft), to_timestamp(u.lt), u.a, u.b, u.c, u.d, u.syn, u.sa, u.fin, u.rst, u.st, u.app, u.by, u.sn
+     FROM unnest($2::smallint[], $3::bigint[], $4::inet[], $5::inet[], $6::integer[], $7::integer[], $8::float8[], $9::float8[],
+                 $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::boolean[], $15::boolean[], $16::boolean[], $17::boolean[],
+                 $18::text[], $19::text[], $20::text[], $21::text[])
+       AS u(p, s, ci, si, cp, sp, ft, lt, a, b, c, d, syn, sa, fin, rst, st, app, by, sn)
+     ON CONFLICT (capture_id, ip_proto, stream) DO UPDATE SET
+       last_ts = GREATEST(f.last_ts, EXCLUDED.last_ts),
+       packets_c2s = f.packets_c2s + EXCLUDED.packets_c2s, packets_s2c = f.packets_s2c + EXCLUDED.packets_s2c,
+       bytes_c2s = f.bytes_c2s + EXCLUDED.bytes_c2s, bytes_s2c = f.bytes_s2c + EXCLUDED.bytes_s2c,
+       syn = f.syn OR EXCLUDED.syn, syn_ack = f.syn_ack OR EXCLUDED.syn_ack, fin = f.fin OR EXCLUDED.fin, rst = f.rst OR EXCLUDED.rst,
+       tcp_state = COALESCE(EXCLUDED.tcp_state, f.tcp_state), app = COALESCE(EXCLUDED.app, f.app),
+       app_by = COALESCE(EXCLUDED.app_by, f.app_by), server_name = COALESCE(EXCLUDED.server_name, f.server_name)`,
+    [captureId, col(rows, 'ipProto'), col(rows, 'stream'), col(rows, 'clientIp'), col(rows, 'serverIp'), col(rows, 'clientPort'),
+      col(rows, 'serverPort'), col(rows, 'firstSec'), col(rows, 'lastSec'), col(rows, 'dPktsC2s'), col(rows, 'dPktsS2c'),
+      col(rows, 'dBytesC2s'), col(rows, 'dBytesS2c'), col(rows, 'syn'), col(rows, 'synAck'), col(rows, 'fin'), col(rows, 'rst'),
+      col(rows, 'tcpState'), col(rows, 'app'), col(rows, 'appBy'), col(rows, 'serverName')],
+  );
+}
+
+async function upsertRollups(tx: Tx, id: number, r: ReturnType<typeof rollups>): Promise<void> {
+  const c = <T extends unknown[]>(rows: T[], i: number) => rows.map((x) => x[i]);
+  if (r.proto.length) {
+    await tx.query(
+      `INSERT INTO rollup_protocol AS r (capture_id, minute, protocol, packets, bytes)
+       SELECT $1, to_timestamp(m), p, n, b FROM unnest($2::float8[], $3::text[], $4::bigint[], $5::bigint[]) AS u(m, p, n, b)
+       ON CONFLICT (capture_id, minute, protocol) DO UPDATE SET packets = r.packets + EXCLUDED.packets, bytes = r.bytes + EXCLUDED.bytes`,
+      [id, c(r.proto, 0), c(r.proto, 1), c(r.proto, 2), c(r.proto, 3)],
+    );
+  }
+  if (r.ep.length) {
+    await tx.query(
+      `INSERT INTO rollup_endpoint AS r (capture_id, minute, ip, packets_sent, bytes_sent, packets_recv, bytes_recv)
+       SELECT $1, to_timestamp(m), ip, ps, bs, pr, br FROM unnest($2::float8[], $3::inet[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) AS u(m, ip, ps, bs, pr, br)
+       ON CONFLICT (capture_id, minute, ip) DO UPDATE SET packets_sent = r.packets_sent + EXCLUDED.packets_sent, bytes_sent = r.bytes_sent + EXCLUDED.bytes_sent,
+         packets_recv = r.packets_recv + EXCLUDED.packets_recv, bytes_recv = r.bytes_recv + EXCLUDED.bytes_recv`,
+      [id, c(r.ep, 0), c(r.ep, 1), c(r.ep, 2), c(r.ep, 3), c(r.ep, 4), c(r.ep, 5)],
+    );
+  }
+  if (r.port.length) {
+    await tx.query(
+      `INSERT INTO rollup_port AS r (capture_id, minute, ip_proto, port, packets, bytes)
+       SELECT $1, to_timestamp(m), pr, po, n, b FROM unnest($2::float8[], $3::smallint[], $4::integer[], $5::bigint[], $6::bigint[]) AS u(m, pr, po, n, b)
+       ON CONFLICT (capture_id, minute, ip_proto, port) DO UPDATE SET packets = r.packets + EXCLUDED.packets, bytes = r.bytes + EXCLUDED.bytes`,
+      [id, c(r.port, 0), c(r.port, 1), c(r.port, 2), c(r.port, 3), c(r.port, 4)],
+    );
+  }
+}
