@@ -1,4 +1,5 @@
 /** `pktlens ingest FILE... [--name NAME] [--data DIR] [--force] [--retention 30d]` — store captures in PostgreSQL. */
+import { existsSync } from 'node:fs';
 import { openDb } from '../store/db.js';
 import { Store } from '../store/store.js';
 import { ingestFile, type IngestReport } from '../ingest/ingest.js';
@@ -36,6 +37,9 @@ export async function ingestMain(argv: string[]): Promise<number> {
     else files.push(a);
   }
   if (!files.length) throw new UsageError(`no capture given\n${INGEST_HELP}`);
+  for (const f of files) {
+    if (f !== '-' && !existsSync(f)) throw new UsageError(`${f}: no such file`);
+  }
   if (name && files.length > 1) throw new UsageError('--name names one capture; give one file');
   const db = await openDb({ dataDir: data, application: 'pktlens ingest' });
   const store = new Store(db);

@@ -8,12 +8,13 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readCapture, CaptureError, type ReadResult } from '../wire/capture.js';
 import { Session } from '../dissect/session.js';
-import { toRecord, FlowTracker, RECORD_FIELDS, type PacketRecord } from '../store/record.js';
+import { toRecord, FlowTracker, RECORD_FIELDS } from '../store/record.js';
+import { BatchEncoder } from '../store/store.js';
 import type { Store, CaptureRow } from '../store/store.js';
 
 export const BATCH_FRAMES = 4096;
 /** batches being written while the next ones are decoded */
-const WINDOW = 2;
+const WINDOW = 3;
 
 export interface IngestProgress {
   packets: number;
@@ -56,6 +57,18 @@ export async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** The batch size an interrupted import used, from its stored batches (null when none is stored). */
+async function storedBatchFrames(store: Store, captureId: number): Promise<number | null> {
+  const r = await store.db.query<{ seq: string; first_frame: string; packets: number }>(
+    'SELECT seq, first_frame, packets FROM ingest_batches WHERE capture_id = $1 ORDER BY seq DESC LIMIT 1',
+    [captureId],
+  );
+  const b = r.rows[0];
+  if (!b) return null;
+  // batch k starts at frame k * B + 1; a lone batch 0 is either full or the whole file
+  return Number(b.seq) > 0 ? (Number(b.first_frame) - 1) / Number(b.seq) : Number(b.packets);
+}
+
 export async function ingestFile(store: Store, path: string, opts: IngestOptions = {}): Promise<IngestReport> {
   const t0 = performance.now();
   const isStdin = path === '-';
@@ -75,26 +88,32 @@ export async function ingestFile(store: Store, path: string, opts: IngestOptions
   if (existing) await store.setCaptureState(existing.id, 'importing');
   const done = resumed ? await store.storedBatches(captureId) : new Set<number>();
 
-  const B = opts.batchFrames ?? BATCH_FRAMES;
+  // batches are known by seq: a resumed import must cut the file as the interrupted run did, whatever the size now
+  const B = (resumed ? await storedBatchFrames(store, captureId) : null) ?? opts.batchFrames ?? BATCH_FRAMES;
   const s = new Session();
   s.d.setWanted(RECORD_FIELDS);
   const flows = new FlowTracker();
   const report: IngestReport = { ...base, captureId, name: existing?.name ?? name, alreadyStored: false, resumed };
-  let batch: PacketRecord[] = [];
+  // COPY buffers are reused once their batch is written: no large allocation per batch
+  const pool: Uint8Array[] = [];
+  let enc = new BatchEncoder(captureId, pool.pop());
   let seq = 0;
   const inflight: Promise<void>[] = [];
   let writeError: unknown = null;
 
   const flush = (): void => {
-    if (batch.length === 0) return;
-    const records = batch;
-    batch = [];
+    if (enc.packets === 0) return;
+    const e = enc.finish();
     const mySeq = seq++;
     const fl = flows.take(); // always taken, so the next batch's deltas start from here
-    if (done.has(mySeq)) return;
-    const p = store.writeBatch({ captureId, seq: mySeq, records, flows: fl }).then(
-      () => { report.written += records.length; },
-      (e) => { writeError ??= e; },
+    if (done.has(mySeq)) {
+      enc = new BatchEncoder(captureId, e.payload);
+      return;
+    }
+    enc = new BatchEncoder(captureId, pool.pop());
+    const p = store.writeEncoded(captureId, mySeq, e, fl).then(
+      () => { report.written += e.packets; pool.push(e.payload); },
+      (err) => { writeError ??= err; },
     );
     inflight.push(p);
     p.finally(() => inflight.splice(inflight.indexOf(p), 1));
@@ -113,8 +132,8 @@ export async function ingestFile(store: Store, path: string, opts: IngestOptions
         report.bytes += f.len;
         if (rec.malformed) report.malformed++;
         for (const a of rec.anomalies) report.anomalies[a] = (report.anomalies[a] ?? 0) + 1;
-        batch.push(rec);
-        if (batch.length >= B) flush();
+        enc.add(rec);
+        if (enc.packets >= B) flush();
       },
       {
         signal: opts.signal,

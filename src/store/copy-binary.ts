@@ -13,9 +13,10 @@ export class CopyWriter {
   pos = 0;
   rows = 0;
 
-  constructor(initial = 1 << 20) {
-    this.buf = new Uint8Array(initial);
-    this.dv = new DataView(this.buf.buffer);
+  /** `initial` is a size, or a buffer to reuse (a writer's previous payload, once written) */
+  constructor(initial: number | Uint8Array = 1 << 20) {
+    this.buf = typeof initial === 'number' ? new Uint8Array(initial) : new Uint8Array(initial.buffer, initial.byteOffset, initial.buffer.byteLength - initial.byteOffset);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.buf.set(SIGNATURE, 0);
     this.dv.setInt32(11, 0); // flags
     this.dv.setInt32(15, 0); // header extension length

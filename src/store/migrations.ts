@@ -150,4 +150,11 @@ CREATE TABLE anomalies (
 CREATE INDEX anomalies_capture ON anomalies (capture_id, name);
 `,
   },
+  {
+    version: 2,
+    name: 'flows.last_frame: flow updates that commit out of order never set the state back',
+    sql: `
+ALTER TABLE flows ADD COLUMN last_frame bigint NOT NULL DEFAULT 0;
+`,
+  },
 ];

@@ -72,7 +72,7 @@ function str(d: Dissection, f: number): string | null {
   return v === undefined ? null : (v as string);
 }
 
-/** Build the record of a dissected frame. `data` is copied: the frame's bytes are reused by the reader. */
+/** Build the record of a dissected frame. `data` is the frame's window, valid while the frame is: encode it, or copy it. */
 export function toRecord(d: Dissection): PacketRecord {
   let srcIp: number | Uint8Array | null = null, dstIp: number | Uint8Array | null = null, ipProto: number | null = null, ttl: number | null = null;
   if (d.has(F.ipSrc)) {
@@ -126,7 +126,6 @@ export function toRecord(d: Dissection): PacketRecord {
     tlsJa4: str(d, F.ja4),
     malformed: d.malformed,
     anomalies: d.anomalies.length ? d.anomalies.slice() : NONE,
-    // the frame's window into a read chunk, which the reader never rewrites: kept without a copy
     data: d.buf,
   };
 }
@@ -230,16 +229,19 @@ export interface FlowUpdate {
   app: string | null;
   appBy: string | null;
   serverName: string | null;
+  /** number of the flow's newest frame at this update: orders updates, so that state is never set back by an older one */
+  lastFrame: number;
 }
 
 /** Collects the conversations a batch touched and turns them into FlowUpdates (deltas since the last report). */
 export class FlowTracker {
-  private touched = new Set<Flow>();
+  /** conversations touched since the last take, with the newest frame that touched each */
+  private touched = new Map<Flow, number>();
   private reported = new WeakMap<Flow, [number, number, number, number]>();
 
   /** Call after dissecting a frame: every conversation the frame belongs to (outer and inner ones). */
   note(d: Dissection): void {
-    for (let i = 0; i < d.flowN; i++) this.touched.add(d.flowList[i]);
+    for (let i = 0; i < d.flowN; i++) this.touched.set(d.flowList[i], d.num);
   }
 
   get size(): number {
@@ -248,7 +250,7 @@ export class FlowTracker {
 
   take(): FlowUpdate[] {
     const out: FlowUpdate[] = [];
-    for (const f of this.touched) {
+    for (const [f, lastFrame] of this.touched) {
       const [p0, p1, b0, b1] = this.reported.get(f) ?? [0, 0, 0, 0];
       const tcp = f.proto === 6;
       const v4 = f.ver === 4;
@@ -273,6 +275,7 @@ export class FlowTracker {
         app: f.app ? f.app.name : null,
         appBy: f.app ? f.appBy || null : null,
         serverName: f.serverName || null,
+        lastFrame,
       });
       this.reported.set(f, [f.pkts[0], f.pkts[1], f.bytes[0], f.bytes[1]]);
     }

@@ -48,11 +48,49 @@ function inet(w: CopyWriter, v: number | Uint8Array | null): void {
 
 /** Encode records as one binary COPY payload for the packets table. */
 export function encodePackets(captureId: number, recs: PacketRecord[]): Uint8Array {
-  let size = 64;
-  for (const r of recs) size += r.caplen + 320 + 3 * (r.summary.length + r.protocols.length);
-  const w = new CopyWriter(size);
-  const ncol = PACKET_COLUMNS.length;
-  for (const r of recs) {
+  const e = new BatchEncoder(captureId);
+  for (const r of recs) e.add(r);
+  return e.finish().payload;
+}
+
+/** A batch ready to write: the COPY payload and what the same transaction updates besides the packets. */
+export interface EncodedBatch {
+  payload: Uint8Array;
+  packets: number;
+  bytes: number;
+  firstFrame: number;
+  lastFrame: number;
+  firstTs: number;
+  lastTs: number;
+  days: number[];
+  rollups: Rollups;
+  anomalies: [number, number, string][];
+}
+
+/**
+ * Encodes records one at a time (the record object may be reused by the caller): the COPY rows, the per-minute
+ * rollups and the anomalies of a batch, with nothing per packet kept in memory but the encoded bytes.
+ */
+export class BatchEncoder {
+  private readonly w: CopyWriter;
+  private readonly roll = new RollupAccumulator();
+  private readonly days = new Set<number>();
+  private readonly anomalies: [number, number, string][] = [];
+  packets = 0;
+  private bytes = 0;
+  private firstFrame = 0;
+  private lastFrame = 0;
+  private firstTs = Infinity;
+  private lastTs = -Infinity;
+
+  constructor(readonly captureId: number, buffer?: Uint8Array) {
+    this.w = new CopyWriter(buffer ?? 1 << 20);
+  }
+
+  add(r: PacketRecord): void {
+    const w = this.w;
+    const ncol = PACKET_COLUMNS.length;
+    const captureId = this.captureId;
     w.row(ncol).int8(captureId).int8(r.frame);
     const sec = r.tsSec + Math.floor(r.tsNsec / 1e9), nsec = r.tsNsec % 1e9;
     w.timestamptz(sec, nsec).int8big(BigInt(sec) * 1_000_000_000n + BigInt(nsec));
@@ -81,32 +119,71 @@ export function encodePackets(captureId: number, recs: PacketRecord[]): Uint8Arr
     if (r.tlsJa3 !== null) w.text(r.tlsJa3); else w.null();
     if (r.tlsJa4 !== null) w.text(r.tlsJa4); else w.null();
     w.bool(r.malformed).bytes(r.data);
+
+    const t = r.tsSec + r.tsNsec / 1e9;
+    if (this.packets++ === 0) this.firstFrame = r.frame;
+    this.lastFrame = r.frame;
+    this.bytes += r.len;
+    if (t < this.firstTs) this.firstTs = t;
+    if (t > this.lastTs) this.lastTs = t;
+    this.days.add(Math.floor(t / DAY));
+    for (const a of r.anomalies) this.anomalies.push([r.frame, t, a]);
+    this.roll.add(r);
   }
-  return w.finish();
+
+  finish(): EncodedBatch {
+    return {
+      payload: this.w.finish(),
+      packets: this.packets,
+      bytes: this.bytes,
+      firstFrame: this.firstFrame,
+      lastFrame: this.lastFrame,
+      firstTs: this.firstTs,
+      lastTs: this.lastTs,
+      days: [...this.days].sort((a, b) => a - b),
+      rollups: this.roll.result(),
+      anomalies: this.anomalies,
+    };
+  }
 }
 
+type RollP = [number, string, number, number];
+type RollE = [number, string | null, number, number, number, number];
+type RollO = [number, number, number, number, number];
+export interface Rollups {
+  proto: RollP[];
+  ep: RollE[];
+  port: RollO[];
+}
 
 /** Per-minute rollups of a batch: by protocol, by endpoint (sent/received), by port. Sorted rows avoid deadlocks. */
-export function rollups(recs: PacketRecord[]) {
-  type P = [number, string, number, number];
-  type E = [number, string | null, number, number, number, number];
-  type O = [number, number, number, number, number];
-  const proto = new Map<number, Map<string, P>>();
-  const ep = new Map<number, Map<number | string, E>>();
-  const port = new Map<number, Map<number, O>>();
-  const sub = <K, V>(m: Map<number, Map<K, V>>, k: number): Map<K, V> => {
+export class RollupAccumulator {
+  private proto = new Map<number, Map<string, RollP>>();
+  private ep = new Map<number, Map<number | string, RollE>>();
+  private port = new Map<number, Map<number, RollO>>();
+  private lastM = NaN;
+  private pm!: Map<string, RollP>;
+  private em!: Map<number | string, RollE>;
+  private om!: Map<number, RollO>;
+
+  private static sub<K, V>(m: Map<number, Map<K, V>>, k: number): Map<K, V> {
     let x = m.get(k);
     if (!x) m.set(k, (x = new Map()));
     return x;
-  };
-  let lastM = NaN;
-  let pm!: Map<string, P>, em!: Map<number | string, E>, om!: Map<number, O>;
-  for (const r of recs) {
+  }
+
+  add(r: PacketRecord): void {
     const m = Math.floor((r.tsSec + Math.floor(r.tsNsec / 1e9)) / 60) * 60;
-    if (m !== lastM) { lastM = m; pm = sub(proto, m); em = sub(ep, m); om = sub(port, m); }
-    const a = pm.get(r.protocol);
-    if (a) { a[2]++; a[3] += r.len; } else pm.set(r.protocol, [m, r.protocol, 1, r.len]);
+    if (m !== this.lastM) {
+      this.lastM = m;
+      this.pm = RollupAccumulator.sub(this.proto, m);
+      this.em = RollupAccumulator.sub(this.ep, m);
+      this.om = RollupAccumulator.sub(this.port, m);
+    }
+    const a = this.pm.get(r.protocol);
+    if (a) { a[2]++; a[3] += r.len; } else this.pm.set(r.protocol, [m, r.protocol, 1, r.len]);
     if (r.srcIp !== null && r.dstIp !== null) {
+      const em = this.em;
       const ks = typeof r.srcIp === 'number' ? r.srcIp : ipText(r.srcIp)!;
       const e = em.get(ks);
       if (e) { e[2]++; e[3] += r.len; } else em.set(ks, [m, ipText(r.srcIp), 1, r.len, 0, 0]);
@@ -116,21 +193,30 @@ export function rollups(recs: PacketRecord[]) {
     }
     if (r.srcPort !== null && r.dstPort !== null && r.ipProto !== null) {
       const p = Math.min(r.srcPort, r.dstPort);
-      const kp = r.ipProto * 65536 + p, x = om.get(kp);
-      if (x) { x[3]++; x[4] += r.len; } else om.set(kp, [m, r.ipProto, p, 1, r.len]);
+      const kp = r.ipProto * 65536 + p, x = this.om.get(kp);
+      if (x) { x[3]++; x[4] += r.len; } else this.om.set(kp, [m, r.ipProto, p, 1, r.len]);
     }
   }
-  const flat = <V extends unknown[]>(mm: Map<number, Map<unknown, V>>, cmp: (a: V, b: V) => number): V[] => {
-    const out: V[] = [];
-    for (const x of mm.values()) for (const v of x.values()) out.push(v);
-    return out.sort(cmp);
-  };
-  const byStr = (i: number) => (a: unknown[], b: unknown[]) => (a[0] as number) - (b[0] as number) || String(a[i]).localeCompare(String(b[i]));
-  return {
-    proto: flat(proto, byStr(1)),
-    ep: flat(ep, byStr(1)),
-    port: flat(port, (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]),
-  };
+
+  result(): Rollups {
+    const flat = <V extends unknown[]>(mm: Map<number, Map<unknown, V>>, cmp: (a: V, b: V) => number): V[] => {
+      const out: V[] = [];
+      for (const x of mm.values()) for (const v of x.values()) out.push(v);
+      return out.sort(cmp);
+    };
+    const byStr = (i: number) => (a: unknown[], b: unknown[]) => (a[0] as number) - (b[0] as number) || String(a[i]).localeCompare(String(b[i]));
+    return {
+      proto: flat(this.proto, byStr(1)),
+      ep: flat(this.ep, byStr(1)),
+      port: flat(this.port, (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]),
+    };
+  }
+}
+
+export function rollups(recs: PacketRecord[]): Rollups {
+  const acc = new RollupAccumulator();
+  for (const r of recs) acc.add(r);
+  return acc.result();
 }
 
 const col = <T, K extends keyof T>(rows: T[], k: K): T[K][] => rows.map((r) => r[k]);
@@ -177,42 +263,37 @@ export class Store {
 
   /** Write a batch exactly once: 'duplicate' when (capture, seq) was already stored. */
   async writeBatch(b: Batch): Promise<'written' | 'duplicate'> {
-    const recs = b.records;
-    if (recs.length === 0) return 'written';
-    const payload = encodePackets(b.captureId, recs);
-    const roll = rollups(recs);
-    const days = new Set<number>();
-    let first = Infinity, last = -Infinity, bytes = 0;
-    const anomalies: [number, number, string][] = [];
-    for (const r of recs) {
-      const t = r.tsSec + r.tsNsec / 1e9;
-      days.add(Math.floor(t / DAY));
-      if (t < first) first = t;
-      if (t > last) last = t;
-      bytes += r.len;
-      for (const a of r.anomalies) anomalies.push([r.frame, t, a]);
-    }
-    const newDays = [...days].filter((x) => !this.partitions.has(x)).sort((a, b) => a - b);
+    if (b.records.length === 0) return 'written';
+    const e = new BatchEncoder(b.captureId);
+    for (const r of b.records) e.add(r);
+    return this.writeEncoded(b.captureId, b.seq, e.finish(), b.flows);
+  }
+
+  /** Write an encoded batch and its flow updates in one transaction that also records (capture, seq). */
+  async writeEncoded(captureId: number, seq: number, e: EncodedBatch, flows: FlowUpdate[]): Promise<'written' | 'duplicate'> {
+    if (e.packets === 0) return 'written';
+    const newDays = e.days.filter((x) => !this.partitions.has(x));
     const res = await this.db.transaction(async (tx) => {
       const ins = await tx.query(
         'INSERT INTO ingest_batches (capture_id, seq, first_frame, last_frame, packets) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
-        [b.captureId, b.seq, recs[0].frame, recs[recs.length - 1].frame, recs.length],
+        [captureId, seq, e.firstFrame, e.lastFrame, e.packets],
       );
       if (ins.rowCount === 0) return 'duplicate' as const;
       for (const day of newDays) await ensurePartition(tx, day);
-      await tx.copyBinary('packets', PACKET_COLUMNS, payload);
-      if (b.flows.length) await upsertFlows(tx, b.captureId, b.flows);
-      await upsertRollups(tx, b.captureId, roll);
-      if (anomalies.length) {
+      await tx.copyBinary('packets', PACKET_COLUMNS, e.payload);
+      if (flows.length) await upsertFlows(tx, captureId, flows);
+      await upsertRollups(tx, captureId, e.rollups);
+      if (e.anomalies.length) {
+        const an = e.anomalies;
         await tx.query(
           'INSERT INTO anomalies (capture_id, frame, ts, name) SELECT $1, f, to_timestamp(t), n FROM unnest($2::bigint[], $3::float8[], $4::text[]) AS u(f, t, n)',
-          [b.captureId, anomalies.map((a) => a[0]), anomalies.map((a) => a[1]), anomalies.map((a) => a[2])],
+          [captureId, an.map((a) => a[0]), an.map((a) => a[1]), an.map((a) => a[2])],
         );
       }
       await tx.query(
         `UPDATE captures SET packets = packets + $2, bytes = bytes + $3, first_ts = LEAST(first_ts, to_timestamp($4)),
            last_ts = GREATEST(last_ts, to_timestamp($5)), updated_at = now() WHERE id = $1`,
-        [b.captureId, recs.length, bytes, first, last],
+        [captureId, e.packets, e.bytes, e.firstTs, e.lastTs],
       );
       return 'written' as const;
     });
@@ -266,7 +347,7 @@ function dayName(day: number): [string, string, string] {
   return [`packets_p${iso(a).replace(/-/g, '')}`, iso(a), iso(b)];
 }
 
-async function ensurePartition(tx: Tx, day: number): Promise<void> {
+export async function ensurePartition(tx: Tx, day: number): Promise<void> {
   const [name, from, to] = dayName(day);
   // several writers may meet the same new day: one creates, the others wait and find it there
   await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [0x706b7470, day]);
@@ -277,27 +358,31 @@ async function upsertFlows(tx: Tx, captureId: number, fl: FlowUpdate[]): Promise
   const rows = [...fl].sort((a, b) => a.ipProto - b.ipProto || a.stream - b.stream);
   await tx.query(
     `INSERT INTO flows AS f (capture_id, ip_proto, stream, client_ip, server_ip, client_port, server_port, first_ts, last_ts,
-       packets_c2s, packets_s2c, bytes_c2s, bytes_s2c, syn, syn_ack, fin, rst, tcp_state, app, app_by, server_name)
-     SELECT $1, u.p, u.s, u.ci, u.si, u.cp, u.sp, to_timestamp(u.ft), to_timestamp(u.lt), u.a, u.b, u.c, u.d, u.syn, u.sa, u.fin, u.rst, u.st, u.app, u.by, u.sn
+       packets_c2s, packets_s2c, bytes_c2s, bytes_s2c, syn, syn_ack, fin, rst, tcp_state, app, app_by, server_name, last_frame)
+     SELECT $1, u.p, u.s, u.ci, u.si, u.cp, u.sp, to_timestamp(u.ft), to_timestamp(u.lt), u.a, u.b, u.c, u.d, u.syn, u.sa, u.fin, u.rst, u.st, u.app, u.by, u.sn, u.lf
      FROM unnest($2::smallint[], $3::bigint[], $4::inet[], $5::inet[], $6::integer[], $7::integer[], $8::float8[], $9::float8[],
                  $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::boolean[], $15::boolean[], $16::boolean[], $17::boolean[],
-                 $18::text[], $19::text[], $20::text[], $21::text[])
-       AS u(p, s, ci, si, cp, sp, ft, lt, a, b, c, d, syn, sa, fin, rst, st, app, by, sn)
+                 $18::text[], $19::text[], $20::text[], $21::text[], $22::bigint[])
+       AS u(p, s, ci, si, cp, sp, ft, lt, a, b, c, d, syn, sa, fin, rst, st, app, by, sn, lf)
      ON CONFLICT (capture_id, ip_proto, stream) DO UPDATE SET
        last_ts = GREATEST(f.last_ts, EXCLUDED.last_ts),
        packets_c2s = f.packets_c2s + EXCLUDED.packets_c2s, packets_s2c = f.packets_s2c + EXCLUDED.packets_s2c,
        bytes_c2s = f.bytes_c2s + EXCLUDED.bytes_c2s, bytes_s2c = f.bytes_s2c + EXCLUDED.bytes_s2c,
        syn = f.syn OR EXCLUDED.syn, syn_ack = f.syn_ack OR EXCLUDED.syn_ack, fin = f.fin OR EXCLUDED.fin, rst = f.rst OR EXCLUDED.rst,
-       tcp_state = COALESCE(EXCLUDED.tcp_state, f.tcp_state), app = COALESCE(EXCLUDED.app, f.app),
-       app_by = COALESCE(EXCLUDED.app_by, f.app_by), server_name = COALESCE(EXCLUDED.server_name, f.server_name)`,
+       -- concurrent batches (and a resumed import) may commit out of order: state only moves forward, by frame number
+       tcp_state = CASE WHEN EXCLUDED.last_frame > f.last_frame THEN COALESCE(EXCLUDED.tcp_state, f.tcp_state) ELSE COALESCE(f.tcp_state, EXCLUDED.tcp_state) END,
+       app = CASE WHEN EXCLUDED.last_frame > f.last_frame THEN COALESCE(EXCLUDED.app, f.app) ELSE COALESCE(f.app, EXCLUDED.app) END,
+       app_by = CASE WHEN EXCLUDED.last_frame > f.last_frame THEN COALESCE(EXCLUDED.app_by, f.app_by) ELSE COALESCE(f.app_by, EXCLUDED.app_by) END,
+       server_name = CASE WHEN EXCLUDED.last_frame > f.last_frame THEN COALESCE(EXCLUDED.server_name, f.server_name) ELSE COALESCE(f.server_name, EXCLUDED.server_name) END,
+       last_frame = GREATEST(f.last_frame, EXCLUDED.last_frame)`,
     [captureId, col(rows, 'ipProto'), col(rows, 'stream'), col(rows, 'clientIp'), col(rows, 'serverIp'), col(rows, 'clientPort'),
       col(rows, 'serverPort'), col(rows, 'firstSec'), col(rows, 'lastSec'), col(rows, 'dPktsC2s'), col(rows, 'dPktsS2c'),
       col(rows, 'dBytesC2s'), col(rows, 'dBytesS2c'), col(rows, 'syn'), col(rows, 'synAck'), col(rows, 'fin'), col(rows, 'rst'),
-      col(rows, 'tcpState'), col(rows, 'app'), col(rows, 'appBy'), col(rows, 'serverName')],
+      col(rows, 'tcpState'), col(rows, 'app'), col(rows, 'appBy'), col(rows, 'serverName'), col(rows, 'lastFrame')],
   );
 }
 
-async function upsertRollups(tx: Tx, id: number, r: ReturnType<typeof rollups>): Promise<void> {
+async function upsertRollups(tx: Tx, id: number, r: Rollups): Promise<void> {
   const c = <T extends unknown[]>(rows: T[], i: number) => rows.map((x) => x[i]);
   if (r.proto.length) {
     await tx.query(
