@@ -21,6 +21,7 @@ export const DECODE_HELP = `usage: pktlens decode [-r] FILE [options]
   -E separator=/t|/s|C   field separator (default tab)
   -E occurrence=f|l|a    which occurrence of a repeated field (default f, first)
   -E aggregator=C    separator between occurrences with occurrence=a (default ,)
+  --max-flows N      conversations kept at once (default 24576); the least recently seen are evicted beyond it
   --fields           list every known field name and type
 exit status: 0 ok, 1 runtime failure, 2 usage error or damaged/unreadable capture`;
 
@@ -34,10 +35,11 @@ interface Opts {
   occ: 'f' | 'l' | 'a';
   agg: string;
   filter: string | null;
+  maxFlows: number | undefined;
 }
 
 function parse(argv: string[]): Opts | 'fields-list' {
-  const o: Opts = { file: null, count: Infinity, format: 'text', fields: [], header: false, sep: '\t', occ: 'f', agg: ',', filter: null };
+  const o: Opts = { file: null, count: Infinity, format: 'text', fields: [], header: false, sep: '\t', occ: 'f', agg: ',', filter: null, maxFlows: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = (): string => {
@@ -75,6 +77,12 @@ function parse(argv: string[]): Opts | 'fields-list' {
         break;
       }
       case '-n': break; // we never resolve names
+      case '--max-flows': {
+        const v = val();
+        if (!/^\d+$/.test(v) || Number(v) < 16) throw new UsageError(`--max-flows wants a number of conversations (at least 16), not "${v}"`);
+        o.maxFlows = Number(v);
+        break;
+      }
       case '--fields': return 'fields-list';
       default:
         if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}\n${DECODE_HELP}`);
@@ -141,7 +149,7 @@ export async function decodeMain(argv: string[]): Promise<number> {
   }
   const predicate = null as ((d: Dissection) => boolean) | null; // display filters (-Y) arrive with the filter compiler
   const wantInfo = o.format !== 'fields' || o.fields.some((f) => f.toLowerCase() === '_ws.col.info');
-  const s = new Session({ info: wantInfo || predicate !== null });
+  const s = new Session({ info: wantInfo || predicate !== null, maxFlows: o.maxFlows });
   // like tshark, record only the fields that will be printed (unless Info or a filter needs the rest)
   if (o.format === 'fields' && !wantInfo && !predicate) {
     s.d.setWanted(o.fields.map((n) => fieldByName(n)?.id ?? -1).filter((x) => x >= 0));

@@ -11,7 +11,8 @@ export const INGEST_HELP = `usage: pktlens ingest FILE... [options]
   --name NAME        capture name (default: the file's name; one file only)
   --data DIR         embedded database folder (default ./pktlens-data); DATABASE_URL selects a PostgreSQL server instead
   --force            store a file again even if the same file (sha256) is already stored
-  --retention AGE    after ingesting, drop stored packets older than AGE (e.g. 30d, 12h)
+  --retention AGE    after ingesting, drop stored packets whose capture time is older than AGE (e.g. 30d, 12h),
+                     whole day partitions at a time — an old file is dropped too
 A file already stored is reported and skipped; an interrupted import is finished by running the same command again.`;
 
 export function parseAge(s: string): number {

@@ -42,8 +42,11 @@ export class Flow {
   aIsClient: boolean;
   firstSec: number;
   lastSec: number;
-  pkts = [0, 0]; // [client→server, server→client]
-  bytes = [0, 0];
+  /** packets and bytes client→server (0) and server→client (1) */
+  pkts0 = 0;
+  pkts1 = 0;
+  bytes0 = 0;
+  bytes1 = 0;
   app: Protocol | null = null;
   /** how app was decided: 'port' | 'heuristic' | 'sni' | 'host' | '' */
   appBy = '';
@@ -65,6 +68,14 @@ export class Flow {
   finMask = 0;
   serverName = '';
 
+  count(dir: number, bytes: number): void {
+    if (dir === 0) { this.pkts0++; this.bytes0 += bytes; } else { this.pkts1++; this.bytes1 += bytes; }
+  }
+
+  get packets(): number {
+    return this.pkts0 + this.pkts1;
+  }
+
   constructor(id: number, proto: number, aIsClient: boolean, sec: number) {
     this.id = id;
     this.proto = proto;
@@ -76,14 +87,18 @@ export class Flow {
 }
 
 export interface FlowTableOptions {
+  /** hard cap: beyond it the least recently seen conversations are evicted (default 24576, about 50 MB) */
   maxFlows?: number;
-  /** seconds without a packet after which a flow is dropped (default 1 h, generous like Wireshark, which never forgets) */
+  /** seconds without a packet after which an open conversation is dropped (default 1 h; Wireshark never forgets) */
   idleTimeout?: number;
+  /** the same for TCP conversations closed by FIN both ways or RST, and UDP ones on an ephemeral port (default 5 min) */
+  shortTimeout?: number;
 }
 
 export class FlowTable {
   readonly maxFlows: number;
   readonly idleTimeout: number;
+  readonly shortTimeout: number;
   private cap: number;
   private mask: number;
   private keys: Uint32Array;
@@ -98,10 +113,13 @@ export class FlowTable {
   /** direction of the last lookup: 0 = client→server, 1 = server→client */
   dir = 0;
   private lastSlot = -1;
+  private spareKeys: Uint32Array | null = null;
+  private spareVals: (Flow | undefined)[] | null = null;
 
   constructor(opts: FlowTableOptions = {}) {
-    this.maxFlows = opts.maxFlows ?? 200_000;
+    this.maxFlows = opts.maxFlows ?? 24_576;
     this.idleTimeout = opts.idleTimeout ?? 3600;
+    this.shortTimeout = opts.shortTimeout ?? 300;
     this.cap = 1024;
     this.mask = this.cap - 1;
     this.keys = new Uint32Array(this.cap * W);
@@ -173,7 +191,7 @@ export class FlowTable {
     this.dir = 0;
     this.lastSlot = slot;
     if (this.size * 2 > this.cap) this.rebuild(this.cap * 2, sec);
-    else if (++this.sinceSweep >= 65536 || this.size > this.maxFlows) this.sweep(sec);
+    else if (++this.sinceSweep >= 8192 || this.size > this.maxFlows) this.sweep(sec);
     return f;
   }
 
@@ -204,6 +222,17 @@ export class FlowTable {
     return old;
   }
 
+  /**
+   * How long a conversation may stay silent. Closed TCP conversations and UDP ones from an ephemeral port (DNS
+   * lookups, QUIC) go after a few minutes, as Zeek's timeouts do; the rest lasts an hour. A new SYN after a close
+   * starts a new stream anyway, so this changes Wireshark's numbering only for packets arriving long after.
+   */
+  private ttl(f: Flow): number {
+    if (f.proto === 6) return f.rst || f.finMask === 3 ? this.shortTimeout : this.idleTimeout;
+    if (f.proto === 17 && f.cliPort >= 1024 && f.srvPort >= 1024 === false && f.cliPort !== f.srvPort) return this.shortTimeout;
+    return this.idleTimeout;
+  }
+
   private sweep(now: number): void {
     this.sinceSweep = 0;
     if (this.size <= this.maxFlows) {
@@ -211,7 +240,7 @@ export class FlowTable {
       let due = false;
       for (let i = 0; i < this.cap && !due; i++) {
         const f = this.vals[i];
-        if (f !== undefined && now - f.lastSec > this.idleTimeout) due = true;
+        if (f !== undefined && now - f.lastSec > this.ttl(f)) due = true;
       }
       if (!due) return;
     }
@@ -224,7 +253,7 @@ export class FlowTable {
     for (let i = 0; i < oldCap; i++) {
       const f = oldVals[i];
       if (f === undefined) continue;
-      if (now - f.lastSec > this.idleTimeout) { this.expired++; continue; }
+      if (now - f.lastSec > this.ttl(f)) { this.expired++; continue; }
       live.push(i);
     }
     if (live.length > this.maxFlows) {
@@ -237,8 +266,16 @@ export class FlowTable {
     while (live.length * 2 > newCap) newCap *= 2;
     this.cap = newCap;
     this.mask = newCap - 1;
-    this.keys = new Uint32Array(newCap * W);
-    this.vals = new Array(newCap);
+    // same size: rehash into the spare pair kept from the last rebuild instead of allocating ~10 MB again
+    if (this.spareKeys && this.spareKeys.length === newCap * W) {
+      this.keys = this.spareKeys;
+      this.keys.fill(0);
+      this.vals = this.spareVals!;
+      this.vals.fill(undefined);
+    } else {
+      this.keys = new Uint32Array(newCap * W);
+      this.vals = new Array(newCap);
+    }
     this.size = live.length;
     this.lastSlot = -1;
     for (const i of live) {
@@ -252,6 +289,8 @@ export class FlowTable {
       this.keys.set(oldKeys.subarray(o, o + W), slot * W);
       this.vals[slot] = oldVals[i];
     }
+    this.spareKeys = oldKeys;
+    this.spareVals = oldVals;
   }
 
   *flows(): IterableIterator<Flow> {

@@ -75,16 +75,21 @@ export async function ingestFile(store: Store, path: string, opts: IngestOptions
   const size = isStdin ? null : statSync(path).size;
   const sha = isStdin ? null : await sha256File(path);
   const name = opts.name ?? (isStdin ? 'stdin' : basename(path));
-  let existing: CaptureRow | null = sha ? await store.findCaptureBySha(sha) : null;
+  let existing: CaptureRow | null = null;
+  let claimed: number | null = null;
+  if (sha) {
+    const c = await store.claimCapture({ name, source: path, sha256: sha, size, force: opts.force === true });
+    if (c.created) claimed = c.capture.id;
+    else existing = c.capture;
+  }
   const base: Omit<IngestReport, 'captureId' | 'name' | 'alreadyStored' | 'resumed'> = {
     file: path, packets: 0, written: 0, bytes: 0, malformed: 0, anomalies: {}, skipped: {}, damage: null, interrupted: false, elapsed: 0, rate: 0,
   };
   if (existing && existing.state === 'complete' && !opts.force) {
     return { ...base, captureId: existing.id, name: existing.name, alreadyStored: true, resumed: false, packets: existing.packets, bytes: existing.bytes };
   }
-  if (opts.force) existing = null;
   const resumed = existing !== null;
-  const captureId = existing ? existing.id : await store.createCapture({ name, source: isStdin ? 'stdin' : path, sha256: sha, size, state: 'importing' });
+  const captureId = existing ? existing.id : claimed ?? (await store.createCapture({ name, source: 'stdin', sha256: null, size, state: 'importing' }));
   if (existing) await store.setCaptureState(existing.id, 'importing');
   const done = resumed ? await store.storedBatches(captureId) : new Set<number>();
 
@@ -112,7 +117,7 @@ export async function ingestFile(store: Store, path: string, opts: IngestOptions
     }
     enc = new BatchEncoder(captureId, pool.pop());
     const p = store.writeEncoded(captureId, mySeq, e, fl).then(
-      () => { report.written += e.packets; pool.push(e.payload); },
+      (r) => { if (r === 'written') report.written += e.packets; pool.push(e.payload); },
       (err) => { writeError ??= err; },
     );
     inflight.push(p);

@@ -64,7 +64,7 @@ export const snmp: Protocol = {
       // Wireshark opens a new conversation (agent port wildcarded) on the first request to 161, so every later
       // packet of the exchange counts in a new udp.stream: renumber the flow after its first packet
       const f = d.flow;
-      if (f && f.pkts[0] + f.pkts[1] === 1 && f.id === d.stream) s.flows.renew(f, f.lastSec, true);
+      if (f && f.packets === 1 && f.id === d.stream) s.flows.renew(f, f.lastSec, true);
     }
     const end = tlv(r, off, r.end);
     if (T !== 0x30) throw new DecodeError('malformed', off, 'snmp message');

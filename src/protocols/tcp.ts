@@ -66,7 +66,7 @@ export const tcp: Protocol = {
       dir = s.flows.dir;
       if ((fl & 0x12) === 0x02) {
         // a SYN with a new initial sequence number on a known 5-tuple starts a new conversation (port reuse)
-        const used = flow.pkts[0] + flow.pkts[1] > 0;
+        const used = flow.packets > 0;
         if (used && (flow.synSeq >= 0 ? flow.synSeq !== seq : flow.rst || flow.finMask === 3)) {
           flow = s.flows.renew(flow, d.tsSec + d.tsNsec * 1e-9, true);
           dir = 0;
@@ -147,8 +147,7 @@ export const tcp: Protocol = {
     let overlap = 0;
     if (flow && st) {
       const now = d.tsSec + d.tsNsec / 1e9;
-      flow.pkts[dir]++;
-      flow.bytes[dir] += d.len;
+      flow.count(dir, d.len);
       if (fl & 0x04) flow.rst = true;
       if (fl & 0x01) flow.finMask |= 1 << dir;
       if ((fl & 0x12) === 0x12) flow.synAck = true;

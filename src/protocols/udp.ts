@@ -36,8 +36,7 @@ export const udp: Protocol = {
     if (d.ipVer) {
       const f = s.flows.lookup(d.ipVer, 17, d.src4, d.dst4, d.src6, d.dst6, sp, dp, d.tsSec + d.tsNsec * 1e-9);
       const dir = s.flows.dir;
-      f.pkts[dir]++;
-      f.bytes[dir] += d.len;
+      f.count(dir, d.len);
       d.stream = f.id;
       d.setFlow(f, dir);
       d.add(F.stream, f.id, -1, 0);

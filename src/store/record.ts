@@ -263,10 +263,10 @@ export class FlowTracker {
         serverPort: f.srvPort,
         firstSec: f.firstSec,
         lastSec: f.lastSec,
-        dPktsC2s: f.pkts[0] - p0,
-        dPktsS2c: f.pkts[1] - p1,
-        dBytesC2s: f.bytes[0] - b0,
-        dBytesS2c: f.bytes[1] - b1,
+        dPktsC2s: f.pkts0 - p0,
+        dPktsS2c: f.pkts1 - p1,
+        dBytesC2s: f.bytes0 - b0,
+        dBytesS2c: f.bytes1 - b1,
         syn: tcp && f.synSeq >= 0,
         synAck: tcp && f.synAck,
         fin: tcp && f.finMask !== 0,
@@ -277,7 +277,7 @@ export class FlowTracker {
         serverName: f.serverName || null,
         lastFrame,
       });
-      this.reported.set(f, [f.pkts[0], f.pkts[1], f.bytes[0], f.bytes[1]]);
+      this.reported.set(f, [f.pkts0, f.pkts1, f.bytes0, f.bytes1]);
     }
     this.touched.clear();
     return out;

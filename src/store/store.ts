@@ -240,6 +240,25 @@ export class Store {
     return (await this.db.query<CaptureRow>('SELECT * FROM captures ORDER BY id')).rows.map(normCapture);
   }
 
+  /**
+   * The capture a file (by sha256) is stored as, or a new one in state 'importing' — decided under a lock, so
+   * two processes given the same file at once share one capture (their batches then land once each).
+   */
+  async claimCapture(c: { name: string; source: string; sha256: string; size: number | null; force: boolean }): Promise<{ capture: CaptureRow; created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [0x706b7463, c.sha256]);
+      if (!c.force) {
+        const r = await tx.query<CaptureRow>('SELECT * FROM captures WHERE sha256 = $1 ORDER BY id DESC LIMIT 1', [c.sha256]);
+        if (r.rows[0]) return { capture: normCapture(r.rows[0]), created: false };
+      }
+      const r = await tx.query<CaptureRow>(
+        `INSERT INTO captures (name, source, sha256, size_bytes, state) VALUES ($1, $2, $3, $4, 'importing') RETURNING *`,
+        [c.name, c.source, c.sha256, c.size],
+      );
+      return { capture: normCapture(r.rows[0]), created: true };
+    });
+  }
+
   async createCapture(c: { name: string; source: string; sha256?: string | null; size?: number | null; state: CaptureState }): Promise<number> {
     const r = await this.db.query<{ id: string }>(
       'INSERT INTO captures (name, source, sha256, size_bytes, state) VALUES ($1, $2, $3, $4, $5) RETURNING id',
@@ -271,6 +290,17 @@ export class Store {
 
   /** Write an encoded batch and its flow updates in one transaction that also records (capture, seq). */
   async writeEncoded(captureId: number, seq: number, e: EncodedBatch, flows: FlowUpdate[]): Promise<'written' | 'duplicate'> {
+    try {
+      return await this.writeOnce(captureId, seq, e, flows);
+    } catch (err) {
+      // a day partition this process remembered was dropped meanwhile (retention in another process): forget and retry
+      if ((err as { code?: string }).code !== '23514' || !e.days.some((x) => this.partitions.has(x))) throw err;
+      for (const x of e.days) this.partitions.delete(x);
+      return this.writeOnce(captureId, seq, e, flows);
+    }
+  }
+
+  private async writeOnce(captureId: number, seq: number, e: EncodedBatch, flows: FlowUpdate[]): Promise<'written' | 'duplicate'> {
     if (e.packets === 0) return 'written';
     const newDays = e.days.filter((x) => !this.partitions.has(x));
     const res = await this.db.transaction(async (tx) => {

@@ -4,10 +4,14 @@
  * Format is sniffed by magic (gzip is unwrapped transparently, by magic, not by name).
  */
 import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 
-/** One captured record. The object and its `data` window are reused: copy what you keep. */
+/**
+ * One captured record. The object and its `data` window are reused: `data` is valid only during the callback
+ * that receives it (files are read into one recycled buffer). Copy what you keep.
+ */
 export interface Frame {
   num: number;
   tsSec: number;
@@ -376,6 +380,53 @@ export interface ReadResult {
  * Read a capture from a path ('-' = standard input) or a stream, calling onFrame for every whole record.
  * Rejects with CaptureError after delivering every whole record before any damage.
  */
+/**
+ * A regular, uncompressed file is read into one reused buffer: frames are windows into it that are valid only
+ * during the callback (as documented on Frame), so no garbage is made per chunk and memory stays flat.
+ * Returns null when the file is gzip-compressed (the streaming path handles that).
+ */
+async function readPlainFile(
+  path: string,
+  onFrame: (f: Frame) => void,
+  opts: { signal?: AbortSignal; afterChunk?: (sourceBytes: number) => Promise<void> | void },
+): Promise<ReadResult | null> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new CaptureError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'io');
+  }
+  const parser = new CaptureParser(onFrame);
+  const buf = new Uint8Array(1 << 20);
+  let sourceBytes = 0;
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) break;
+      let n: number;
+      try {
+        n = (await fh.read(buf, 0, buf.length, null)).bytesRead;
+      } catch (e) {
+        throw new CaptureError(`cannot read ${path}: ${(e as Error).message}`, 'io');
+      }
+      if (sourceBytes === 0 && n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return null;
+      if (n === 0) break;
+      sourceBytes += n;
+      parser.push(buf.subarray(0, n));
+      if (opts.afterChunk) await opts.afterChunk(sourceBytes);
+    }
+    if (!opts.signal?.aborted) parser.finish();
+  } catch (e) {
+    if (e instanceof CaptureError) {
+      e.interfaces = parser.interfaces;
+      e.skipped = parser.skipped;
+    }
+    throw e;
+  } finally {
+    await fh.close();
+  }
+  return { packets: parser.packets, bytes: parser.offset, format: parser.format, gzip: false, interfaces: parser.interfaces, skipped: parser.skipped };
+}
+
 export async function readCapture(
   source: string | Readable,
   onFrame: (f: Frame) => void,
@@ -385,6 +436,10 @@ export async function readCapture(
     afterChunk?: (sourceBytes: number) => Promise<void> | void;
   } = {},
 ): Promise<ReadResult> {
+  if (typeof source === 'string' && source !== '-') {
+    const r = await readPlainFile(source, onFrame, opts);
+    if (r) return r;
+  }
   let input: Readable;
   if (typeof source === 'string') {
     input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 20 });
