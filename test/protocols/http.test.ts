@@ -9,7 +9,7 @@ import { Session } from '../../src/dissect/session.js';
 import { fid } from '../../src/fields/catalog.js';
 import { Reader } from '../../src/wire/reader.js';
 import { http, lineKind } from '../../src/protocols/http.js';
-import { frame, sweep } from './helpers-http.js';
+import { frame, sweep } from './helpers.js';
 
 const GET = '0010db88d2efc8bcc896d2a0080045000083a72540004006740d8d8ee40536f376bbc3e90050c53d8b122d6d036e8018202b7ab600000101080a1d1325ac1b9b0549474554202f677a697020485454502f312e310d0a557365722d4167656e743a206375726c2f372e32392e300d0a486f73743a206874747062696e2e6f72670d0a4163636570743a202a2f2a0d0a0d0a';
 const RESP1 = 'c8bcc896d2a00010db88d2ef080045000045062240003006254f36f376bb8d8ee4050050c3e92d6d036ec53d8b6180180039ee0200000101080a1b9b05521d1325ac485454502f312e3120323030204f4b0d0a';

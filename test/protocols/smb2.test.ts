@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session } from '../../src/dissect/session.js';
 import { fid } from '../../src/fields/catalog.js';
-import { bin, sweepBin } from './helpers-bin.js';
+import { frame, sweep } from './helpers.js';
 
 const NBNS = 'ffffffffffff001c428e703108004500004e51c900008011f47cc0a87308c0a8ffff00890089003a16bab1e6011000010000000000002046484641454245454341434143414341434143414341434143414341434141410000200001';
 const BROWSER = 'ffffffffffff8c736eb7941d080045000110000040004011b349c0a80543c0a8ffff008a008a00fcff8a110a2e43c0a80543008a00e600002046444542454f454b454a434e454d454a45474546454345504550454c434e41410020464845504643454c45484643455046464641434143414341434143414341424f00ff534d42250000000000000000000000000000000000000000000000000000001100004c000000000000000000000000000000000000004c00560003000100010002005d005c4d41494c534c4f545c42524f575345000f50e093040053414e4a492d4c494645424f4f4b2d4c0409039a84000f0155aa73616e6a692d4c494645424f4f4b2d4c4835333120736572766572202853616d62612c205562756e74752900';
@@ -13,7 +13,7 @@ const CREATED = '08002723ab6308002737354608004500011c6613400040067faaa9fe800fa9f
 const GETINFO = '08002737354608002723ab63080045000105064b400080069f89a9fe8012a9fe800fc00301bd456e9b4a7235b2cd501800fd02620000000000d9fe534d424000010000000000100001000000000070000000ce04000000000000fffe00007a6c1953c01c233c00000000000000000000000000000000000000002900020158000000000000000000000000000000000000002e8c2fc5000000004d57ffae000000000000000000000000fe534d424000010000000000100001000400000000000000cf04000000000000fffe00007a6c1953c01c233c00000000000000000000000000000000000000002900020550000000000000000000000000000000000000002e8c2fc5000000004d57ffae0000000000';
 
 test('NBNS name query', () => {
-  const d = new Session().dissect(bin(NBNS));
+  const d = new Session().dissect(frame(NBNS));
   assert.equal(d.protocol, 'NBNS');
   assert.equal(d.info, 'Name query NB WPAD<00>');
   assert.equal(d.get(fid('nbns.name')), 'WPAD<00>');
@@ -21,7 +21,7 @@ test('NBNS name query', () => {
 });
 
 test('Browser announcement over NBDGM and an SMB mailslot', () => {
-  const d = new Session().dissect(bin(BROWSER));
+  const d = new Session().dissect(frame(BROWSER));
   assert.equal(d.protocols, 'eth:ethertype:ip:udp:nbdgm:smb:browser');
   assert.equal(d.protocol, 'BROWSER');
   assert.match(d.info, /^Local Master Announcement SANJI-LIFEBOOK-L, Workstation, Server, /);
@@ -29,16 +29,16 @@ test('Browser announcement over NBDGM and an SMB mailslot', () => {
 
 test('SMB2 create → file name remembered for later requests; compounded commands', () => {
   const s = new Session();
-  let d = s.dissect(bin(CREATE, 1));
+  let d = s.dissect(frame(CREATE, 1));
   assert.equal(d.protocols, 'eth:ethertype:ip:tcp:nbss:smb2');
   assert.equal(d.protocol, 'SMB2');
   assert.equal(d.info, 'Create Request File: pythonfile');
   assert.equal(d.get(fid('smb2.filename')), 'pythonfile');
   assert.equal(d.get(fid('smb2.cmd')), 5);
-  d = s.dissect(bin(CREATED, 2));
+  d = s.dissect(frame(CREATED, 2));
   assert.equal(d.info, 'Create Response File: pythonfile');
   assert.equal(d.get(fid('smb2.flags.response')), 1);
-  d = s.dissect(bin(GETINFO, 3));
+  d = s.dissect(frame(GETINFO, 3));
   assert.equal(d.info, 'GetInfo Request FS_INFO/FileFsVolumeInformation File: pythonfile;GetInfo Request FS_INFO/FileFsAttributeInformation File: pythonfile');
   assert.deepEqual(d.all(fid('smb2.cmd')), [16, 16]);
 });
@@ -51,7 +51,7 @@ test('NBSS framing: a message split over two segments is decoded on the second',
     const f = Buffer.concat([b.subarray(0, pay), data]);
     f.writeUInt16BE(f.length - ipHdr, ipHdr + 2);
     f.writeUInt32BE((b.readUInt32BE(tcpOff + 4) + seqAdd) >>> 0, tcpOff + 4);
-    return bin(f.toString('hex'), num);
+    return frame(f.toString('hex'), num);
   };
   const s = new Session();
   let d = s.dissect(seg(b.subarray(pay, cut), 0, 1));
@@ -61,7 +61,7 @@ test('NBSS framing: a message split over two segments is decoded on the second',
   assert.equal(d.info, 'Create Request File: pythonfile');
 });
 
-test('NetBIOS/SMB2 truncation sweep', () => sweepBin([NBNS, BROWSER, CREATE, CREATED, GETINFO]));
+test('NetBIOS/SMB2 truncation sweep', () => sweep([NBNS, BROWSER, CREATE, CREATED, GETINFO]));
 
 test('NBSS framing refuses payloads that are not SMB', async () => {
   const { nbss } = await import('../../src/protocols/nbss.js');

@@ -5,7 +5,7 @@ import { Session } from '../../src/dissect/session.js';
 import { fid } from '../../src/fields/catalog.js';
 import { Reader } from '../../src/wire/reader.js';
 import { ssh } from '../../src/protocols/ssh.js';
-import { frame, sweep } from './helpers-http.js';
+import { frame, sweep } from './helpers.js';
 
 const SRV = '001451166e2200127feb3bc008004500004bd01040002c0671a6839f0e17c096baa90016c05ce707193efa553be7801805a8803d00000101080ac04ac93a31c3c4ad5353482d312e39392d4f70656e5353485f332e3970310aa058e0ae';
 const CLI = '00127feb3bc0001451166e2208004500004c602140004006cd94c096baa9839f0e17c05c0016fa553be7e70719558018ffffd65f00000101080a31c3c4adc04ac93a5353482d322e302d4f70656e5353485f332e382e3170310a';

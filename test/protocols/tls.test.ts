@@ -4,7 +4,8 @@ import { Session } from '../../src/dissect/session.js';
 import { fid } from '../../src/fields/catalog.js';
 import { ja4, newHello, ja3Full, isGrease } from '../../src/protocols/tls-fingerprint.js';
 
-const frame = (b: Uint8Array, num = 1) => ({ num, tsSec: 0, tsNsec: 0, hasTs: true, caplen: b.length, len: b.length, linktype: 1, iface: 0, data: b });
+import { frame } from './helpers.js';
+
 const hex = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
 
 // arkime-curl-enabled-tls13.pcap frame 8: curl's TLS ClientHello (record version 0x0301) to enabled.tls13.com:443
