@@ -44,12 +44,14 @@ export class FragmentTable {
     p.parts.sort((a, b) => a.off - b.off);
     let at = 0;
     for (const q of p.parts) {
+      if (at >= p.total) break;
       if (q.off > at) return null;
       at = Math.max(at, q.off + q.data.length);
     }
     if (at < p.total) return null;
     const out = new Uint8Array(p.total);
-    for (const q of p.parts) out.set(q.data.subarray(0, Math.max(0, Math.min(q.data.length, p.total - q.off))), q.off);
+    // a fragment lying past the end that the last fragment declared contributes nothing
+    for (const q of p.parts) if (q.off < p.total) out.set(q.data.subarray(0, Math.min(q.data.length, p.total - q.off)), q.off);
     this.m.delete(key);
     return out;
   }
