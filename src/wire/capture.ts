@@ -45,6 +45,12 @@ export class CaptureError extends Error {
   }
 }
 
+/**
+ * Bytes read at a time from a file. Small enough that the event loop gets back to other I/O (the database writer's
+ * round trips) every few milliseconds while records are decoded synchronously.
+ */
+const CHUNK = 256 * 1024;
+
 /** Largest record tshark accepts for ordinary link types (WTAP_MAX_PACKET_SIZE_STANDARD). */
 export const MAX_RECORD = 262144;
 
@@ -397,7 +403,7 @@ async function readPlainFile(
     throw new CaptureError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'io');
   }
   const parser = new CaptureParser(onFrame);
-  const buf = new Uint8Array(1 << 20);
+  const buf = new Uint8Array(CHUNK);
   let sourceBytes = 0;
   try {
     for (;;) {
