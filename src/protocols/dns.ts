@@ -3,7 +3,7 @@
  * Names: compression pointers may only point backwards, loops and over-long names are refused.
  */
 import { fid, gid } from '../fields/catalog.js';
-import { DecodeError, Reader } from '../wire/reader.js';
+import { DecodeError, Reader, utf8Text } from '../wire/reader.js';
 import { ipv4 as fmt4, ipv6 as fmt6 } from '../fields/format.js';
 import type { Protocol, StreamFraming } from './types.js';
 import type { Dissection } from '../dissect/dissection.js';
@@ -65,10 +65,14 @@ export function readName(r: Reader, base: number, o: number): [string, number] {
     if (++labels > 127 || (len += l + 1) > 255) throw new DecodeError('malformed', p, 'dns name too long');
     r.need(p + 1, l, 'dns label');
     let lab = '';
+    let high = false;
     for (let i = p + 1; i <= p + l; i++) {
       const c = r.buf[i];
+      if (c >= 0x80) { high = true; break; }
       lab += c === 0x2e ? '\\.' : String.fromCharCode(c);
     }
+    // internationalised labels sent as raw UTF-8 are shown as text, as Wireshark does
+    if (high) lab = utf8Text(r.buf, p + 1, p + 1 + l).replace(/\./g, '\\.');
     name += name ? '.' + lab : lab;
     p += l + 1;
   }
