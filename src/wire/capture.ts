@@ -49,7 +49,7 @@ export class CaptureError extends Error {
  * Bytes read at a time from a file. Small enough that the event loop gets back to other I/O (the database writer's
  * round trips) every few milliseconds while records are decoded synchronously.
  */
-const CHUNK = 256 * 1024;
+const CHUNK = 1024 * 1024;
 
 /** Largest record tshark accepts for ordinary link types (WTAP_MAX_PACKET_SIZE_STANDARD). */
 export const MAX_RECORD = 262144;
@@ -403,21 +403,25 @@ async function readPlainFile(
     throw new CaptureError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'io');
   }
   const parser = new CaptureParser(onFrame);
-  const buf = new Uint8Array(CHUNK);
+  // two buffers: the next read runs while the current chunk is decoded
+  const bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
   let sourceBytes = 0;
+  const read = (b: Uint8Array): Promise<number> =>
+    fh.read(b, 0, b.length, null).then(
+      (r) => r.bytesRead,
+      (e: Error) => { throw new CaptureError(`cannot read ${path}: ${e.message}`, 'io'); },
+    );
+  let pending: Promise<number> = read(bufs[0]);
   try {
+    let cur = 0;
     for (;;) {
-      if (opts.signal?.aborted) break;
-      let n: number;
-      try {
-        n = (await fh.read(buf, 0, buf.length, null)).bytesRead;
-      } catch (e) {
-        throw new CaptureError(`cannot read ${path}: ${(e as Error).message}`, 'io');
-      }
-      if (sourceBytes === 0 && n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return null;
-      if (n === 0) break;
+      const n = await pending;
+      if (sourceBytes === 0 && n >= 2 && bufs[cur][0] === 0x1f && bufs[cur][1] === 0x8b) return null;
+      if (n === 0 || opts.signal?.aborted) break;
       sourceBytes += n;
-      parser.push(buf.subarray(0, n));
+      pending = read(bufs[cur ^ 1]);
+      parser.push(bufs[cur].subarray(0, n));
+      cur ^= 1;
       if (opts.afterChunk) await opts.afterChunk(sourceBytes);
     }
     if (!opts.signal?.aborted) parser.finish();
@@ -428,6 +432,7 @@ async function readPlainFile(
     }
     throw e;
   } finally {
+    await pending.catch(() => 0); // a read may still be in flight when we stop early
     await fh.close();
   }
   return { packets: parser.packets, bytes: parser.offset, format: parser.format, gzip: false, interfaces: parser.interfaces, skipped: parser.skipped };
