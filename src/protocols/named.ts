@@ -26,4 +26,5 @@ export const namedProtocols: Protocol[] = [
   named('pim', 'PIMv2', 'PIM', 'ip.proto', [103]),
   named('vrrp', 'VRRP', 'Announcement', 'ip.proto', [112]),
   named('igmp', 'IGMP', 'IGMP message', 'ip.proto', [2]),
+  named('telnet', 'TELNET', 'Telnet Data ...', 'tcp.port', [23]),
 ];

@@ -11,7 +11,7 @@ import type { Dissection } from '../dissect/dissection.js';
 const F = {
   smtp: fid('smtp'), smtpCmd: fid('smtp.req.command'), smtpCode: fid('smtp.response.code'),
   ftp: fid('ftp'), ftpCmd: fid('ftp.request.command'), ftpCode: fid('ftp.response.code'),
-  telnet: fid('telnet'), pop: fid('pop'), imap: fid('imap'),
+  pop: fid('pop'), imap: fid('imap'),
 };
 
 /** Calls fn(start, endWithoutEol) for each line of [off, r.end); a last line without LF counts too. */
@@ -120,14 +120,4 @@ export const imap: Protocol = {
   },
 };
 
-export const telnet: Protocol = {
-  name: 'telnet',
-  bind: [{ table: 'tcp.port', keys: [23] }],
-  decode(r, off, d) {
-    d.layer('telnet', off, r.end, F.telnet);
-    d.protocol = 'TELNET';
-    if (d.wantInfo) d.info = 'Telnet Data ...';
-  },
-};
-
-export const textProtocols: Protocol[] = [smtp, ftp, pop, imap, telnet];
+export const textProtocols: Protocol[] = [smtp, ftp, pop, imap];

@@ -213,23 +213,12 @@ export class RollupAccumulator {
   }
 }
 
-export function rollups(recs: PacketRecord[]): Rollups {
-  const acc = new RollupAccumulator();
-  for (const r of recs) acc.add(r);
-  return acc.result();
-}
-
 const col = <T, K extends keyof T>(rows: T[], k: K): T[K][] => rows.map((r) => r[k]);
 
 export class Store {
   private partitions = new Set<number>();
 
   constructor(readonly db: Db) {}
-
-  async findCaptureBySha(sha256: string): Promise<CaptureRow | null> {
-    const r = await this.db.query<CaptureRow>('SELECT * FROM captures WHERE sha256 = $1 ORDER BY id DESC LIMIT 1', [sha256]);
-    return r.rows[0] ? normCapture(r.rows[0]) : null;
-  }
 
   async capture(id: number): Promise<CaptureRow | null> {
     const r = await this.db.query<CaptureRow>('SELECT * FROM captures WHERE id = $1', [id]);
