@@ -12,7 +12,7 @@ import { toRecord, FlowTracker, RECORD_FIELDS } from '../store/record.js';
 import { BatchEncoder } from '../store/store.js';
 import type { Store, CaptureRow } from '../store/store.js';
 
-export const BATCH_FRAMES = 4096;
+export const BATCH_FRAMES = 16384;
 /** batches being written while the next ones are decoded */
 const WINDOW = 3;
 
