@@ -93,12 +93,15 @@ export interface FlowTableOptions {
   idleTimeout?: number;
   /** the same for TCP conversations closed by FIN both ways or RST, and UDP ones on an ephemeral port (default 5 min) */
   shortTimeout?: number;
+  /** first stream number (default 0; a live capture resumed by a new process goes on after the stored ones) */
+  firstStream?: number;
 }
 
 export class FlowTable {
   readonly maxFlows: number;
   readonly idleTimeout: number;
   readonly shortTimeout: number;
+  readonly firstStream: number;
   private cap: number;
   private mask: number;
   private keys: Uint32Array;
@@ -120,6 +123,7 @@ export class FlowTable {
     this.maxFlows = opts.maxFlows ?? 24_576;
     this.idleTimeout = opts.idleTimeout ?? 3600;
     this.shortTimeout = opts.shortTimeout ?? 300;
+    this.firstStream = opts.firstStream ?? 0;
     this.cap = 1024;
     this.mask = this.cap - 1;
     this.keys = new Uint32Array(this.cap * W);
@@ -176,7 +180,7 @@ export class FlowTable {
       slot = (slot + 1) & this.mask;
     }
     // new flow: the sender of this first packet is the client
-    const id = this.nextId.get(proto) ?? 0;
+    const id = this.nextId.get(proto) ?? this.firstStream;
     this.nextId.set(proto, id + 1);
     const f = new Flow(id, proto, !swap, sec);
     f.ver = ver;
@@ -197,7 +201,7 @@ export class FlowTable {
 
   /** Replace the conversation at the last looked-up key with a fresh one (TCP port reuse). */
   renew(old: Flow, sec: number, clientIsSender: boolean): Flow {
-    const id = this.nextId.get(old.proto) ?? 0;
+    const id = this.nextId.get(old.proto) ?? this.firstStream;
     this.nextId.set(old.proto, id + 1);
     // the slot holding `old` is the last one looked up (rebuilds only happen on insert, after which lastSlot is stale)
     for (let i = this.lastSlot; i >= 0 && i < this.cap; i = -1) {

@@ -164,7 +164,9 @@ export interface OpenOptions {
 /** Open the database the options or the environment select, and bring its schema up to date. */
 export async function openDb(opts: OpenOptions = {}): Promise<Db> {
   const url = opts.url ?? process.env.DATABASE_URL;
-  const db: Db = url ? new PgDb(url, opts) : await PgliteDb.open(opts.dataDir ?? 'pktlens-data');
+  // PKTLENS_DB_POOL=1 for a server that runs every connection on one backend (the embedded database's socket server)
+  const pool = process.env.PKTLENS_DB_POOL ? Number(process.env.PKTLENS_DB_POOL) : undefined;
+  const db: Db = url ? new PgDb(url, { ...opts, max: opts.max ?? pool }) : await PgliteDb.open(opts.dataDir ?? 'pktlens-data');
   try {
     await migrate(db);
   } catch (e) {
