@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { HttpParser } from '../bus/http.js';
-import { ENV, urlOf } from '../services/config.js';
+import { ENV, hostOf, urlOf } from '../services/config.js';
+import { makeApp } from '../services/http.js';
 import { replayFile, type ReplayReport } from '../services/capture.js';
 import { serviceLogger, flushLogs } from '../services/log.js';
 import { serviceMetrics } from '../services/metrics.js';
@@ -26,11 +27,13 @@ export const CAPTURE_HELP = `usage: pktlens capture -r FILE [--name NAME] [--for
   --list-interfaces  the interfaces live capture can use
   --parser URL       the Parser (default PKTLENS_PARSER_URL or http://127.0.0.1:5001)
   --log-dir DIR      log folder (default ./logs; writes capture.log)
+  --metrics-port N   serve /healthz, /readyz and /metrics on 127.0.0.1:N while capturing (or PKTLENS_CAPTURE_PORT)
 PKTLENS_TOKEN is sent as a bearer token when set.`;
 
 export async function captureMain(argv: string[]): Promise<number> {
   const a = new Args(argv, CAPTURE_HELP);
   let file: string | undefined, iface: string | undefined, bpf: string | undefined, snaplen: number | undefined, name: string | undefined;
+  let metricsPort: number | undefined = process.env.PKTLENS_CAPTURE_PORT ? Number(process.env.PKTLENS_CAPTURE_PORT) : undefined;
   let speed: number | undefined, force = false, list = false, parserUrl: string | undefined, logDir: string | undefined;
   for (let o = a.next(); o !== null; o = a.next()) {
     if (o === '-r') file = a.value();
@@ -44,6 +47,7 @@ export async function captureMain(argv: string[]): Promise<number> {
     else if (o === '--list-interfaces' || o === '-D') list = true;
     else if (o === '--parser') parserUrl = a.value().replace(/\/+$/, '');
     else if (o === '--log-dir') logDir = a.value();
+    else if (o === '--metrics-port') metricsPort = a.int(0, 65535);
     else a.unknown(o);
   }
   if (a.rest.length === 1 && !file && !iface && !list) file = a.rest[0];
@@ -61,6 +65,8 @@ export async function captureMain(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSig);
   process.on('SIGTERM', onSig);
+  const app = metricsPort !== undefined ? makeApp({ service: 'capture', log, metrics }) : null;
+  if (app) await app.listen({ host: hostOf(), port: metricsPort });
   try {
     if (file) {
       if (file !== '-' && !existsSync(file)) throw new UsageError(`${file}: no such file`);
@@ -96,6 +102,7 @@ export async function captureMain(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSig);
     process.off('SIGTERM', onSig);
+    await app?.close();
     flushLogs();
   }
 }

@@ -3,7 +3,7 @@
  * /metrics, JSON errors `{error, code?}` with a 4xx for bad input, and the optional bearer token.
  */
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registry, type ServiceMetrics } from './metrics.js';
 import { Rejected, Resync } from '../bus/messages.js';
 import type { Logger } from './log.js';
@@ -18,14 +18,12 @@ export interface AppOptions {
 }
 
 export function makeApp(o: AppOptions): FastifyInstance {
-  // the service's own logger; Fastify's request logging is off (requests are logged below, briefly)
   const app = Fastify({
-    loggerInstance: o.log as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logger: false, // the service logs requests and errors itself, below
     bodyLimit: o.bodyLimit ?? 1024 * 1024,
     keepAliveTimeout: 65_000,
     requestTimeout: 0,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, allowUnionTypes: true } },
   });
   app.addHook('onResponse', (req, reply, done) => {
     if (reply.statusCode >= 500) o.log.warn({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request failed');
