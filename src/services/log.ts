@@ -29,7 +29,7 @@ export function serviceLogger(service: string, opts: LogOptions = {}): Logger {
   const streams: pino.StreamEntry[] = [];
   if (dir !== null) {
     mkdirSync(dir, { recursive: true });
-    streams.push({ level: level as pino.Level, stream: pino.destination({ dest: join(dir, `${service}.log`), mkdir: true, sync: false }) });
+    streams.push({ level: level as pino.Level, stream: pino.destination({ dest: join(dir, `${service}.log`), mkdir: true, sync: true }) });
   }
   if (opts.terminal ?? process.stderr.isTTY === true) {
     streams.push({ level: level as pino.Level, stream: pretty({ destination: 2, colorize: process.stderr.isTTY === true, sync: true, ignore: 'pid,hostname' }) });

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { mkdirSync } from 'node:fs';
 import { MIGRATIONS } from './migrations.js';
+import { insertFromCopyPayload } from './copy-insert.js';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -32,12 +33,13 @@ function copySql(table: string, columns: readonly string[]): string {
 }
 
 class PgTx implements Tx {
-  constructor(protected readonly c: pg.PoolClient) {}
+  constructor(protected readonly c: pg.PoolClient, private readonly noCopy = false) {}
   async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
     const r = await this.c.query(sql, params);
     return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
   }
   async copyBinary(table: string, columns: readonly string[], payload: Uint8Array): Promise<void> {
+    if (this.noCopy) return insertFromCopyPayload(this, table, columns, payload);
     const s = this.c.query(copyFrom(copySql(table, columns)));
     await new Promise<void>((resolve, reject) => {
       s.on('error', reject);
@@ -73,7 +75,7 @@ export class PgDb implements Db {
   async copyBinary(table: string, columns: readonly string[], payload: Uint8Array): Promise<void> {
     const c = await this.pool.connect();
     try {
-      await new PgTx(c).copyBinary(table, columns, payload);
+      await new PgTx(c, await this.embedded(c)).copyBinary(table, columns, payload);
     } finally {
       c.release();
     }
@@ -83,8 +85,9 @@ export class PgDb implements Db {
     const c = await this.pool.connect();
     let broken = false;
     try {
+      const noCopy = await this.embedded(c);
       await c.query('BEGIN');
-      const out = await fn(new PgTx(c));
+      const out = await fn(new PgTx(c, noCopy));
       await c.query('COMMIT');
       return out;
     } catch (e) {
@@ -101,6 +104,20 @@ export class PgDb implements Db {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  private embeddedP: Promise<boolean> | null = null;
+  /** PGlite's socket server (the embedded database served to other processes) has no COPY FROM STDIN */
+  private embedded(c: pg.PoolClient): Promise<boolean> {
+    // asked on the connection in hand: with a pool of one, another would wait for ever
+    this.embeddedP ??= c.query<{ v: string }>('SELECT version() AS v').then(
+      (r) => /PGlite/.test(r.rows[0].v),
+      (e) => {
+        this.embeddedP = null;
+        throw e;
+      },
+    );
+    return this.embeddedP;
   }
 }
 
