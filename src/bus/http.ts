@@ -14,7 +14,8 @@ export async function postJson<T>(url: string, body: unknown, token?: string): P
     res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
+      // a Buffer, not a string: fetch would scan a string body for lone surrogates (USVString)
+      body: Buffer.from(JSON.stringify(body)),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (e) {

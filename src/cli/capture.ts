@@ -33,7 +33,7 @@ PKTLENS_TOKEN is sent as a bearer token when set.`;
 export async function captureMain(argv: string[]): Promise<number> {
   const a = new Args(argv, CAPTURE_HELP);
   let file: string | undefined, iface: string | undefined, bpf: string | undefined, snaplen: number | undefined, name: string | undefined;
-  let metricsPort: number | undefined = process.env.PKTLENS_CAPTURE_PORT ? Number(process.env.PKTLENS_CAPTURE_PORT) : undefined;
+  let metricsPort: number | undefined = process.env[ENV.capturePort] ? Number(process.env[ENV.capturePort]) : undefined;
   let speed: number | undefined, force = false, list = false, parserUrl: string | undefined, logDir: string | undefined;
   for (let o = a.next(); o !== null; o = a.next()) {
     if (o === '-r') file = a.value();

@@ -36,6 +36,10 @@ export const ENV = {
   logDir: 'PKTLENS_LOG_DIR',
   /** pino level (default info) */
   logLevel: 'PKTLENS_LOG_LEVEL',
+  /** database connections per process; 1 for the embedded database's socket server (one backend for all) */
+  dbPool: 'PKTLENS_DB_POOL',
+  /** `pktlens capture`: serve /healthz, /readyz, /metrics on this port while capturing */
+  capturePort: 'PKTLENS_CAPTURE_PORT',
 } as const;
 
 const PORT_ENV: Record<ListeningService, string> = {

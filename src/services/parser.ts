@@ -201,7 +201,12 @@ export const closeSchema = {
   },
 } as const;
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Strict base64: decoding skips foreign characters, so a decoded length short of what the text promises means bad input. */
+export function base64Ok(s: string): boolean {
+  if (s.length % 4 !== 0) return false;
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  return Buffer.byteLength(s, 'base64') === (s.length / 4) * 3 - pad && Buffer.from(s, 'base64').length === (s.length / 4) * 3 - pad;
+}
 
 export function parserRoutes(app: FastifyInstance, svc: ParserService, opts: { token?: string; metrics: ServiceMetrics }): void {
   const guard = bearerGuard(opts.token, opts.metrics);
@@ -211,16 +216,19 @@ export function parserRoutes(app: FastifyInstance, svc: ParserService, opts: { t
     async (req, reply) => {
       const b = req.body;
       if (!b.frames) {
-        if (!BASE64.test(b.data!)) throw new Rejected('data must be base64', 400);
+        if (!base64Ok(b.data!)) throw new Rejected('data must be base64', 400);
         return svc.dissectOne({ data: b.data!, ts: b.ts, linktype: b.linktype });
       }
-      for (const f of b.frames) {
-        if (!BASE64.test(f.data)) {
+      const frames = b.frames.map(frameFromJson);
+      for (let i = 0; i < frames.length; i++) {
+        const t = b.frames[i].data, pad = t.endsWith('==') ? 2 : t.endsWith('=') ? 1 : 0;
+        // decoding skips foreign characters: a frame shorter than its text promises was not base64
+        if (t.length % 4 !== 0 || frames[i].data.length !== (t.length / 4) * 3 - pad) {
           opts.metrics.rejected.inc();
-          return reply.code(400).send({ error: `frame ${f.n}: data must be base64` });
+          return reply.code(400).send({ error: `frame ${b.frames[i].n}: data must be base64` });
         }
       }
-      return svc.parse({ capture: b.capture!, seq: b.seq!, frames: b.frames.map(frameFromJson) });
+      return svc.parse({ capture: b.capture!, seq: b.seq!, frames });
     },
   );
   app.post<{ Body: OpenRequest }>('/captures', { onRequest: guard, schema: { body: openSchema } }, (req) => svc.open(req.body));
