@@ -63,6 +63,9 @@ export class PgDb implements Db {
     });
     // an idle client losing its server is reported on the pool; the next query gets a fresh connection
     this.pool.on('error', () => {});
+    // a client in use whose server goes away emits 'error' too: without a listener the process would die; the
+    // query in flight rejects anyway, and the pool replaces the client
+    this.pool.on('connect', (c) => c.on('error', () => {}));
     const u = new URL(url);
     this.description = `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}`;
   }
