@@ -50,9 +50,15 @@ async function checkExact(url: string): Promise<void> {
 async function replayWithFault(stack: Stack, fault: (capture: Proc, capturePort: number) => Promise<void>): Promise<Proc> {
   const cport = await freePort();
   const cap = stack.capture(['-r', FILE, '--metrics-port', String(cport)]);
-  await waitFor('progress before the fault', async () => (await metric(stack.url('persistor'), 'pktlens_packets_sent_total', 'service="persistor"')) >= 15_000, 60_000, 20);
-  await fault(cap, cport);
-  const code = await cap.exited;
+  try {
+    await waitFor('progress before the fault', async () => (await metric(stack.url('persistor'), 'pktlens_packets_sent_total', 'service="persistor"')) >= 15_000, 60_000, 20);
+    await fault(cap, cport);
+  } catch (e) {
+    await cap.kill('SIGKILL'); // a failed check must not leave a capture retrying for ever
+    throw e;
+  }
+  const code = await Promise.race([cap.exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 120_000))]);
+  if (code === 'timeout') await cap.kill('SIGKILL');
   assert.equal(code, 0, `capture exit ${code}: ${cap.out}`);
   return cap;
 }
