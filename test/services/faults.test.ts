@@ -57,7 +57,7 @@ async function replayWithFault(stack: Stack, fault: (capture: Proc, capturePort:
     await cap.kill('SIGKILL'); // a failed check must not leave a capture retrying for ever
     throw e;
   }
-  const code = await Promise.race([cap.exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 120_000))]);
+  const code = await Promise.race([cap.exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 120_000).unref())]);
   if (code === 'timeout') await cap.kill('SIGKILL');
   assert.equal(code, 0, `capture exit ${code}: ${cap.out}`);
   return cap;
