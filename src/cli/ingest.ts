@@ -90,7 +90,7 @@ export async function ingestMain(argv: string[]): Promise<number> {
   return code;
 }
 
-function summary(r: IngestReport): string {
+export function summary(r: IngestReport): string {
   const n = (x: number) => x.toLocaleString('en-US');
   if (r.alreadyStored) return `${r.file}: already stored as capture #${r.captureId} "${r.name}" (${n(r.packets)} packets); use --force to store it again`;
   const lines = [

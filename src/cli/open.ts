@@ -8,6 +8,7 @@ import { Store } from '../store/store.js';
 import { ingestFile } from '../ingest/ingest.js';
 import { Manager, ALL } from '../services/manager.js';
 import { Progress } from './progress.js';
+import { summary } from './ingest.js';
 import { Args } from './args.js';
 import { UsageError } from './errors.js';
 import { waitForSignal } from './serve.js';
@@ -48,13 +49,8 @@ export async function openMain(argv: string[]): Promise<number> {
       try {
         const r = await ingestFile(store, f, { force, signal: ac.signal, onProgress: (p) => bar.update(p) });
         bar.done();
-        const n = (x: number) => x.toLocaleString('en-US');
-        if (r.alreadyStored) process.stdout.write(`${f}: already stored as capture #${r.captureId} (${n(r.packets)} packets)\n`);
-        else process.stdout.write(`${f}: stored ${n(r.packets)} packets as capture #${r.captureId} in ${r.elapsed.toFixed(1)} s (${n(Math.round(r.rate))} packets/s), malformed ${n(r.malformed)}\n`);
-        if (r.damage) {
-          process.stdout.write(`  ${r.damage.message}\n`);
-          code = 2;
-        }
+        process.stdout.write(summary(r) + '\n');
+        if (r.damage) code = 2;
         if (r.interrupted) {
           process.stderr.write('pktlens: interrupted; run the same command again to finish the import\n');
           await db.close();

@@ -60,6 +60,8 @@ export class Manager {
   private db: Db | null = null;
   private ownsDb = false;
   private persistor: PersistorService | null = null;
+  /** the in-process Parser, when this process runs one */
+  parser: ParserService | null = null;
   readonly logs = new Map<Target, Logger>();
 
   constructor(readonly o: ManagerOptions) {
@@ -174,9 +176,6 @@ export class Manager {
       }
     }
   }
-
-  /** the in-process Parser, when this process runs one */
-  parser: ParserService | null = null;
 
   async stop(): Promise<void> {
     for (const r of [...this.running].reverse()) {

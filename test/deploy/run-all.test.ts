@@ -15,13 +15,13 @@ import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSy
 import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { DEFAULT_PORTS, ENV } from '../../src/services/config.js';
+import { freshServerDatabase } from '../store/backends.js';
+import { requireServer } from '../services/server.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const SCRIPT = join(ROOT, 'run_all.sh');
 const SAMPLE = 'samples/sample.pcap';
-const ADMIN_URL = process.env.PKTLENS_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const STACK_TIMEOUT_MS = 180_000;
 /** how long run_all.sh may take to stop everything after a signal */
 const STOP_WITHIN_MS = 15_000;
@@ -191,49 +191,10 @@ function rows(v: unknown): Record<string, unknown>[] {
   throw new Error(`not a list: ${JSON.stringify(v).slice(0, 200)}`);
 }
 
-let serverCheck: Promise<string | null> | undefined;
-function serverProblem(): Promise<string | null> {
-  serverCheck ??= (async () => {
-    const c = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5000 });
-    c.on('error', () => {});
-    try {
-      await c.connect();
-      await c.query('SELECT 1');
-      return null;
-    } catch (e) {
-      return `PostgreSQL server unreachable (${(e as Error).message})`;
-    } finally {
-      await c.end().catch(() => {});
-    }
-  })();
-  return serverCheck;
-}
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5000 });
-  c.on('error', () => {});
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
 /** A fresh database on the server: its URL, and how to drop it. Null (test skipped) when there is no server. */
-async function freshDatabase(t: TestContext, tag: string): Promise<{ url: string; drop: () => Promise<void> } | null> {
-  const problem = await serverProblem();
-  if (problem) {
-    assert.notEqual(process.env.CI, 'true', `${problem}: required under CI`);
-    t.skip(problem);
-    return null;
-  }
-  const name = `pktlens_runall_${tag}_${process.pid}`;
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${name}`);
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+async function freshDatabase(t: TestContext): Promise<{ url: string; drop: () => Promise<void> } | null> {
+  if (!(await requireServer(t))) return null;
+  return freshServerDatabase();
 }
 
 interface Stack {
@@ -372,7 +333,7 @@ test('run_all.sh: a port already taken is named before anything starts', { timeo
 });
 
 test('run_all.sh pcap with PostgreSQL: replayed, browsable through the UI, Ctrl-C stops everything', { timeout: 300_000 }, async (t) => {
-  const db = await freshDatabase(t, 'pg');
+  const db = await freshDatabase(t);
   if (!db) return;
   const s = await startStack(['pcap', SAMPLE], db.url);
   try {
@@ -411,7 +372,7 @@ test('run_all.sh pcap without DATABASE_URL: the embedded database server on its 
 });
 
 test('run_all.sh: a service that dies is reported with its log, and the rest is stopped', { timeout: 300_000 }, async (t) => {
-  const db = await freshDatabase(t, 'die');
+  const db = await freshDatabase(t);
   if (!db) return;
   const s = await startStack(['pcap', SAMPLE], db.url);
   try {
