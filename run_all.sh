@@ -42,6 +42,8 @@ Environment (all optional):
   PKTLENS_UI_PORT PKTLENS_PARSER_PORT PKTLENS_PERSISTOR_PORT PKTLENS_ANALYZER_PORT PKTLENS_DB_PORT
                           ports (default 5000 5001 5002 5003 5433)
   PKTLENS_TOKEN           bearer token the parser and persistor require (passed to every process)
+  PKTLENS_PASSWORD        login password of the ui and analyzer when PKTLENS_HOST is beyond loopback (generated
+                          and printed when unset; the same for both, so the ui can forward /api)
   PKTLENS_READY_TIMEOUT   seconds to wait for each service to become ready (default 90)
   PKTLENS_STOP_TIMEOUT    seconds each process gets to stop before it is killed (default 10)
 
@@ -152,6 +154,25 @@ export PKTLENS_PERSISTOR_URL=${PKTLENS_PERSISTOR_URL:-http://$URL_HOST:$PERSISTO
 export PKTLENS_PARSER_URL=${PKTLENS_PARSER_URL:-http://$URL_HOST:$PARSER_PORT}
 export PKTLENS_ANALYZER_URL=${PKTLENS_ANALYZER_URL:-http://$URL_HOST:$ANALYZER_PORT}
 UI_URL="http://$URL_HOST:$UI_PORT"
+
+# Beyond loopback the ui and the analyzer require a login: one password for both processes (the ui forwards /api
+# to the analyzer with it), generated here when none is given.
+LOGIN_NOTE=
+RAW_BIND=${BIND#[}
+case ${RAW_BIND%]} in
+  127.* | localhost | ::1) ;;
+  *)
+    if [[ ${PKTLENS_LOGIN:-} != off ]]; then
+      if [[ -z ${PKTLENS_PASSWORD:-} ]]; then
+        PKTLENS_PASSWORD=$(node -e 'process.stdout.write(require("node:crypto").randomBytes(18).toString("base64url"))') || die "cannot generate a password"
+        LOGIN_NOTE="login required; generated password: $PKTLENS_PASSWORD (set PKTLENS_PASSWORD to choose one)"
+      else
+        LOGIN_NOTE="login required (PKTLENS_PASSWORD)"
+      fi
+      export PKTLENS_PASSWORD
+    fi
+    ;;
+esac
 
 LOG_DIR=$(abspath "${PKTLENS_LOG_DIR:-$ROOT/logs}")
 export PKTLENS_LOG_DIR=$LOG_DIR
@@ -378,6 +399,7 @@ for name in persistor parser analyzer ui; do
   wait_ready "$name" "${PORT_OF[$name]}"
 done
 say "all services are up; dashboard: $UI_URL"
+[[ -n $LOGIN_NOTE ]] && say "$LOGIN_NOTE"
 
 # ---------------------------------------------------------------------------------------------------------------
 # What to capture: from the arguments, else ask

@@ -14,6 +14,8 @@ export interface FrameBatch {
   capture: number;
   seq: number;
   frames: WireFrame[];
+  /** the batch's binary body (bus/binary.ts), when the sender built it as it read (the frames are windows into it) */
+  body?: Uint8Array;
 }
 
 export interface PacketBatch {
@@ -47,6 +49,8 @@ export interface OpenResult {
   packets: number;
   /** first free stream number (a reopened live capture numbers its new conversations from here) */
   streamBase: number;
+  /** frames per batch of the batches already stored (a resumed replay must cut the same batches); absent when none */
+  batchFrames?: number | null;
 }
 
 export interface CloseRequest {
@@ -105,9 +109,10 @@ export interface FrameJson {
 }
 
 export function frameToJson(f: Frame): FrameJson {
+  // a capture's sub-second field may hold a second or more (damaged or odd files): carried into the seconds, as the store does
   return {
     n: f.num,
-    ts: f.hasTs ? `${f.tsSec}.${String(f.tsNsec).padStart(9, '0')}` : '',
+    ts: f.hasTs ? `${f.tsSec + Math.floor(f.tsNsec / 1e9)}.${String(f.tsNsec % 1e9).padStart(9, '0')}` : '',
     caplen: f.caplen,
     len: f.len,
     linktype: f.linktype,

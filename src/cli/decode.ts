@@ -1,5 +1,5 @@
 /**
- * `pktlens decode [-r] FILE [-c N] [-T text|fields|json|ndjson] [-e FIELD]... [-E opt=val]`
+ * `pktlens decode [-r] FILE [-Y FILTER] [-c N] [-T text|fields|json|ndjson] [-e FIELD]... [-E opt=val]`
  * tshark users should feel at home: -T fields prints what `tshark -n -T fields -E occurrence=f` prints.
  */
 import { readCapture, CaptureError } from '../wire/capture.js';
@@ -10,10 +10,13 @@ import { closestFields, FIELDS, fieldByName } from '../fields/catalog.js';
 import { formatValue, ipv4, ipv6, mac } from '../fields/format.js';
 import { fid } from '../fields/catalog.js';
 import { UsageError } from './errors.js';
+import { parseFilter, toPredicate, FilterError } from '../filter/index.js';
+import { filterFields } from '../filter/parse.js';
 
 export const DECODE_HELP = `usage: pktlens decode [-r] FILE [options]
   -r FILE            capture to read (pcap, pcapng, gzip-compressed either; - for standard input)
-  -c N               stop after N packets
+  -Y FILTER          show only the packets the display filter matches (Wireshark syntax: ip.addr == 10.0.0.0/8 && tcp.port in {80, 443})
+  -c N               stop after N packets (counted after the filter, as tshark)
   -T text|fields|json|ndjson
                      output format (default text: No. Time Source Destination Protocol Length Info)
   -e FIELD           field to print with -T fields (repeatable); Wireshark display-filter names
@@ -48,6 +51,7 @@ function parse(argv: string[]): Opts | 'fields-list' {
     };
     switch (a) {
       case '-r': o.file = val(); break;
+      case '-Y': o.filter = val(); break;
       case '-c': {
         const v = val();
         if (!/^\d+$/.test(v)) throw new UsageError(`-c wants a packet count, not "${v}"`);
@@ -133,6 +137,19 @@ export function toJson(d: Dissection): Record<string, unknown> {
   return out;
 }
 
+/** -Y: the checked filter as a predicate and the field names it reads; a bad filter is a usage error showing where. */
+export function compileFilter(text: string | null): { predicate: ((d: Dissection) => boolean) | null; used: Set<string> } {
+  if (text === null || text.trim() === '') return { predicate: null, used: new Set() };
+  try {
+    const e = parseFilter(text);
+    return { predicate: toPredicate(e), used: new Set([...filterFields(e)].map((f) => f.name)) };
+  } catch (e) {
+    if (!(e instanceof FilterError)) throw e;
+    const caret = text.length <= 200 && !/[\t\n\r]/.test(text) ? `\n    ${text}\n    ${' '.repeat(e.position - 1)}^` : '';
+    throw new UsageError(`-Y: ${e.message}${caret}`);
+  }
+}
+
 export async function decodeMain(argv: string[]): Promise<number> {
   const o = parse(argv);
   if (o === 'fields-list') {
@@ -147,12 +164,12 @@ export async function decodeMain(argv: string[]): Promise<number> {
       return e;
     });
   }
-  const predicate = null as ((d: Dissection) => boolean) | null; // display filters (-Y) arrive with the filter compiler
-  const wantInfo = o.format !== 'fields' || o.fields.some((f) => f.toLowerCase() === '_ws.col.info');
-  const s = new Session({ info: wantInfo || predicate !== null, maxFlows: o.maxFlows });
-  // like tshark, record only the fields that will be printed (unless Info or a filter needs the rest)
-  if (o.format === 'fields' && !wantInfo && !predicate) {
-    s.d.setWanted(o.fields.map((n) => fieldByName(n)?.id ?? -1).filter((x) => x >= 0));
+  const { predicate, used } = compileFilter(o.filter);
+  const wantInfo = o.format !== 'fields' || o.fields.some((f) => f.toLowerCase() === '_ws.col.info') || used.has('_ws.col.Info');
+  const s = new Session({ info: wantInfo, maxFlows: o.maxFlows });
+  // like tshark, record only the fields that will be printed or filtered on (unless Info needs the rest)
+  if (o.format === 'fields' && !wantInfo) {
+    s.d.setWanted([...o.fields, ...used].map((n) => fieldByName(n)?.id ?? -1).filter((x) => x >= 0));
   }
   const out = process.stdout;
   let buf = '';

@@ -11,28 +11,32 @@ import { Progress } from './progress.js';
 import { summary } from './ingest.js';
 import { Args } from './args.js';
 import { UsageError } from './errors.js';
-import { waitForSignal } from './serve.js';
+import { announceLogin, waitForSignal } from './serve.js';
 import { CaptureError } from '../wire/capture.js';
 
-export const OPEN_HELP = `usage: pktlens open FILE... [--data DIR] [--host ADDR] [--port N] [--force]
+export const OPEN_HELP = `usage: pktlens open FILE... [--data DIR] [--host ADDR] [--port N] [--password PW] [--force]
   Stores the captures (pcap, pcapng, gzip) in the embedded database (./pktlens-data, or --data DIR; DATABASE_URL
   selects a PostgreSQL server), then serves the dashboard (default http://127.0.0.1:5000) and the other services
   in this process until Ctrl-C. A file stored before is not stored again (--force stores it again).
   --port N           the dashboard's port (default 5000, or PKTLENS_UI_PORT)
+  --host ADDR        bind address (default 127.0.0.1); beyond loopback the dashboard requires a login
+  --password PW      its password (else PKTLENS_PASSWORD; neither: one is generated and printed once)
   --no-serve         store and exit (like pktlens ingest)`;
 
 export async function openMain(argv: string[]): Promise<number> {
   const a = new Args(argv, OPEN_HELP);
-  let data: string | undefined, host: string | undefined, port: number | undefined, force = false, serve = true;
+  let data: string | undefined, host: string | undefined, port: number | undefined, password: string | undefined, force = false, serve = true;
   for (let o = a.next(); o !== null; o = a.next()) {
     if (o === '--data') data = a.value();
     else if (o === '--host') host = a.value();
+    else if (o === '--password') password = a.value();
     else if (o === '--port') port = a.int(0, 65535);
     else if (o === '--force') force = true;
     else if (o === '--no-serve') serve = false;
     else a.unknown(o);
   }
   const files = a.rest;
+  if (password === '') throw new UsageError('--password: an empty password would let anyone in');
   if (!files.length) throw new UsageError(`no capture given\n${OPEN_HELP}`);
   for (const f of files) if (f !== '-' && !existsSync(f)) throw new UsageError(`${f}: no such file`);
   const db = await openDb({ dataDir: data, application: 'pktlens open' });
@@ -71,7 +75,7 @@ export async function openMain(argv: string[]): Promise<number> {
     await db.close();
     return code;
   }
-  const m = new Manager({ targets: ALL, host, db, ports: port !== undefined ? { ui: port } : undefined });
+  const m = new Manager({ targets: ALL, host, password, db, ports: port !== undefined ? { ui: port } : undefined });
   try {
     await m.start();
   } catch (e) {
@@ -79,6 +83,7 @@ export async function openMain(argv: string[]): Promise<number> {
     throw e;
   }
   process.stdout.write(`pktlens: dashboard at ${m.url('ui')}/  (Ctrl-C stops)\n`);
+  announceLogin(m);
   const r = await waitForSignal(() => m.stop());
   await db.close();
   return code || r;

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
 import { readCapture, CaptureError, type ReadResult } from '../wire/capture.js';
 import { Session } from '../dissect/session.js';
 import { toRecord, FlowTracker, RECORD_FIELDS } from '../store/record.js';
@@ -29,6 +30,11 @@ export interface IngestOptions {
   signal?: AbortSignal;
   onProgress?: (p: IngestProgress) => void;
   batchFrames?: number;
+  /** called once the capture's row exists (before any packet is stored) */
+  onCapture?: (captureId: number) => void;
+  /** a stream input (an upload): what `captures.source` records (default "stream") and its size when known */
+  source?: string;
+  size?: number | null;
 }
 
 export interface IngestReport {
@@ -69,28 +75,34 @@ async function storedBatchFrames(store: Store, captureId: number): Promise<numbe
   return Number(b.seq) > 0 ? (Number(b.first_frame) - 1) / Number(b.seq) : Number(b.packets);
 }
 
-export async function ingestFile(store: Store, path: string, opts: IngestOptions = {}): Promise<IngestReport> {
+/**
+ * `path` is a file, '-' (standard input) or a stream (an upload). Files are known by their sha256 (stored once,
+ * resumed after an interruption); standard input and streams are read once, as they come, into a new capture.
+ */
+export async function ingestFile(store: Store, path: string | Readable, opts: IngestOptions = {}): Promise<IngestReport> {
   const t0 = performance.now();
-  const isStdin = path === '-';
-  const size = isStdin ? null : statSync(path).size;
-  const sha = isStdin ? null : await sha256File(path);
-  const name = opts.name ?? (isStdin ? 'stdin' : basename(path));
+  const isStdin = typeof path !== 'string' || path === '-';
+  const source = typeof path === 'string' ? (isStdin ? 'stdin' : path) : opts.source ?? 'stream';
+  const size = isStdin ? opts.size ?? null : statSync(path as string).size;
+  const sha = isStdin ? null : await sha256File(path as string);
+  const name = opts.name ?? (isStdin ? source : basename(path as string));
   let existing: CaptureRow | null = null;
   let claimed: number | null = null;
   if (sha) {
-    const c = await store.claimCapture({ name, source: path, sha256: sha, size, force: opts.force === true });
+    const c = await store.claimCapture({ name, source, sha256: sha, size, force: opts.force === true });
     if (c.created) claimed = c.capture.id;
     else existing = c.capture;
   }
   const base: Omit<IngestReport, 'captureId' | 'name' | 'alreadyStored' | 'resumed'> = {
-    file: path, packets: 0, written: 0, bytes: 0, malformed: 0, anomalies: {}, skipped: {}, damage: null, interrupted: false, elapsed: 0, rate: 0,
+    file: typeof path === 'string' ? path : source, packets: 0, written: 0, bytes: 0, malformed: 0, anomalies: {}, skipped: {}, damage: null, interrupted: false, elapsed: 0, rate: 0,
   };
   if (existing && existing.state === 'complete' && !opts.force) {
     return { ...base, captureId: existing.id, name: existing.name, alreadyStored: true, resumed: false, packets: existing.packets, bytes: existing.bytes };
   }
   const resumed = existing !== null;
-  const captureId = existing ? existing.id : claimed ?? (await store.createCapture({ name, source: 'stdin', sha256: null, size, state: 'importing' }));
+  const captureId = existing ? existing.id : claimed ?? (await store.createCapture({ name, source, sha256: null, size, state: 'importing' }));
   if (existing) await store.setCaptureState(existing.id, 'importing');
+  opts.onCapture?.(captureId);
   const done = resumed ? await store.storedBatches(captureId) : new Set<number>();
 
   // batches are known by seq: a resumed import must cut the file as the interrupted run did, whatever the size now

@@ -8,7 +8,7 @@ export const eth: Protocol = {
   name: 'eth',
   bind: [{ table: 'linktype', keys: [1] }, { table: 'ethertype', keys: [0x6558] }], // 0x6558: transparent Ethernet bridging (GRE, VXLAN)
   decode(r, off, d, s) {
-    d.layer('eth', off, r.end, F.eth);
+    d.layer('eth', off, r.end, r.end - off >= 14 ? F.eth : -1); // tshark: a header cut short lists eth in frame.protocols, without the eth field
     d.protocol = 'Ethernet';
     const t = r.u16(off + 12);
     if (d.wants(F.dst) || d.wants(F.src) || d.wants(F.addr)) {

@@ -13,9 +13,9 @@ import type { Session } from '../dissect/session.js';
 import type { Flow } from '../flows/table.js';
 
 const F = {
-  http: fid('http'), req: fid('http.request'), resp: fid('http.response'), method: fid('http.request.method'), uri: fid('http.request.uri'),
+  http: fid('http'), req: fid('http.request'), notification: fid('http.notification'), resp: fid('http.response'), method: fid('http.request.method'), uri: fid('http.request.uri'),
   reqVer: fid('http.request.version'), respVer: fid('http.response.version'), code: fid('http.response.code'), phrase: fid('http.response.phrase'),
-  fileData: fid('http.file_data'), clen: fid('http.content_length'), data: fid('data'),
+  fileData: fid('http.file_data'), clen: fid('http.content_length'), data: fid('data'), dataData: fid('data.data'), dataLen: fid('data.len'),
 };
 /** header name (lower case) → field id */
 const HDR: Record<string, number> = {
@@ -241,6 +241,13 @@ function media(ct: string): [string, string] {
  * Decode one HTTP message (or continuation data) at `off`. `tag` is the Protocol column name ('HTTP', 'SSDP'),
  * `layer` the frame.protocols name. Returns the kind decoded (0 = continuation).
  */
+/** The body as tshark's data layer: data.data holds the bytes we have (a reassembled body keeps its head only), data.len the body's length. */
+function bodyData(r: Reader, at: number, total: number, d: Dissection): void {
+  d.layer('data', at, r.end, F.data);
+  if (at < r.end) d.add(F.dataData, r.buf.subarray(at, r.end), at, r.end - at);
+  d.add(F.dataLen, Math.max(total, r.end) - at, at, r.end - at);
+}
+
 export function decodeMessage(r: Reader, off: number, d: Dissection, s: Session, pduLen: number, tag: string, layer: string, fLayer: number): number {
   const kind = lineKind(r, off, false);
   const f = d.l4 === 6 ? d.flow : null;
@@ -265,8 +272,10 @@ export function decodeMessage(r: Reader, off: number, d: Dissection, s: Session,
   const first = r.latin1(off, le - off);
   let code = 0;
   if (kind === REQUEST) {
-    d.add(F.req, true, off, le - off);
     const sp1 = first.indexOf(' ');
+    // tshark: NOTIFY, SUBSCRIBE and UNSUBSCRIBE (GENA, SSDP) are notifications (http.notification), not requests
+    const m0 = first.slice(0, sp1);
+    d.add(m0 === 'NOTIFY' || m0 === 'SUBSCRIBE' || m0 === 'UNSUBSCRIBE' ? F.notification : F.req, true, off, le - off);
     const sp2 = first.lastIndexOf(' ');
     const method = first.slice(0, sp1);
     d.add(F.method, method, off, sp1);
@@ -340,11 +349,12 @@ export function decodeMessage(r: Reader, off: number, d: Dissection, s: Session,
       t = t.trim().toLowerCase();
       const [ln, suffix] = sniff(r, bodyAt) ?? media(t);
       mediaName = t;
-      d.layer(ln, bodyAt, r.end);
+      if (ln === 'data') bodyData(r, bodyAt, total, d);
+      else d.layer(ln, bodyAt, r.end);
       if (suffix === 'OCSP') d.protocol = 'OCSP';
       else if (suffix) d.protocol = `${tag}/${suffix}`;
     } else {
-      d.layer('data', bodyAt, r.end, F.data);
+      bodyData(r, bodyAt, total, d);
     }
   }
   void clen;

@@ -61,8 +61,7 @@ export const ipv6: Protocol = {
         const name = nxt === 0 ? 'ipv6.hopopts' : nxt === 43 ? 'ipv6.routing' : 'ipv6.dstopts';
         d.layer(name, o, o + l, nxt === 0 ? F.hop : nxt === 43 ? F.routing : F.dstopts);
         if (nxt === 43) d.add(F.rtype, r.u8(o + 2), o + 2, 1);
-        r.need(o, l, name);
-        d.add(F.nxt, n2, o, 1);
+        r.need(o, l, name); // its next header is ipv6.hopopts.nxt & co in tshark, not another ipv6.nxt
         nxt = n2;
         o += l;
         continue;
@@ -79,7 +78,6 @@ export const ipv6: Protocol = {
       if (nxt === 44) {
         const n2 = r.u8(o), fw = r.u16(o + 2), id = r.u32(o + 4);
         d.layer('ipv6.fraghdr', o, o + 8, F.frag);
-        d.add(F.nxt, n2, o, 1);
         const fo = fw & 0xfff8, more = (fw & 1) === 1;
         d.add(F.fragOff, fo, o + 2, 2);
         d.add(F.fragMore, more ? 1 : 0, o + 2, 2);

@@ -9,7 +9,7 @@ import { decodeWlan } from './wlan.js';
 
 const F = {
   radiotap: fid('radiotap'), len: fid('radiotap.length'), word: fid('radiotap.present.word'), antsignal: fid('radiotap.dbm_antsignal'),
-  freq: fid('radiotap.channel.freq'), fcs: fid('radiotap.flags.fcs'), wlanRadio: fid('wlan_radio'),
+  freq: fid('radiotap.channel.freq'), rate: fid('radiotap.datarate'), fcs: fid('radiotap.flags.fcs'), wlanRadio: fid('wlan_radio'),
 };
 
 /** [alignment, size] of radiotap fields 0..27 (radiotap.org defined fields). */
@@ -58,6 +58,7 @@ export const radiotap: Protocol = {
           o = off + ((o - off + al - 1) & ~(al - 1));
           if (o + sz > end) { b = 28; break; }
           if (b === 1 && r.u8(o) & 0x10) fcs = true;
+          else if (b === 2) d.add(F.rate, r.u8(o) / 2, o, 1); // units of 500 kb/s
           else if (b === 3) d.add(F.freq, r.u16le(o), o, 2);
           else if (b === 5) d.add(F.antsignal, (r.u8(o) << 24) >> 24, o, 1);
           o += sz;

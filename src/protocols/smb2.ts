@@ -90,6 +90,7 @@ export function smb2Decode(r: Reader, o: number, d: Dissection, s: Session, tota
   let info = '';
   let lastFid = '';
   let withData = false;
+  let dataAt = -1, dataLen = 0;
   d.layer('smb2', o, r.end, F.smb2);
   d.protocol = 'SMB2';
   for (let h = o, n = 0; n < 64; n++) {
@@ -128,7 +129,7 @@ export function smb2Decode(r: Reader, o: number, d: Dissection, s: Session, tota
           }
           case 6: t += fidAt(b + 8); break;
           case 8: t += ` Len:${r.u32le(b + 4)} Off:${u64(r, b + 8)}${fidAt(b + 16)}`; break;
-          case 9: t += ` Len:${r.u32le(b + 4)} Off:${u64(r, b + 8)}${fidAt(b + 16)}`; withData = true; break;
+          case 9: t += ` Len:${r.u32le(b + 4)} Off:${u64(r, b + 8)}${fidAt(b + 16)}`; withData = true; dataAt = h + r.u16le(b + 2); dataLen = r.u32le(b + 4); break;
           case 16: {
             const it = r.u8(b + 2), cl = r.u8(b + 3);
             const what = it === 1 ? `FILE_INFO/${FILE_INFO[cl] ?? `Unknown (0x${cl.toString(16).padStart(2, '0')})`}`
@@ -170,7 +171,7 @@ export function smb2Decode(r: Reader, o: number, d: Dissection, s: Session, tota
             break;
           }
           case 14: t += st?.byMsg.get(msgId) ?? ''; break;
-          case 8: withData = true; break;
+          case 8: withData = true; dataAt = h + r.u8(b + 2); dataLen = r.u32le(b + 4); break;
         }
       }
     } finally {
@@ -180,5 +181,7 @@ export function smb2Decode(r: Reader, o: number, d: Dissection, s: Session, tota
     if (!next || h + next <= h || !r.has(h + next, 64)) break;
     h = end;
   }
-  if (withData) d.layer('data', o, r.end, F.data);
+  // the data layer with data.data and data.len, as tshark's data dissector: the bytes read or written
+  if (withData && dataAt >= o && dataAt < r.end) s.data(r.sub(dataAt, dataLen, true), dataAt, d);
+  else if (withData) d.layer('data', o, r.end, F.data);
 }

@@ -209,6 +209,8 @@ export const tcp: Protocol = {
   },
 };
 
+const F_TLS = fid('tls');
+
 /** Wireshark's default out-of-order threshold (3 ms): later data below the next sequence number is a retransmission */
 const OOO_THRESHOLD = 0.003;
 
@@ -239,6 +241,7 @@ function stream(p: Protocol, fr: StreamFraming, st: TcpDir, r: Reader, po: numbe
   let pos = po;
   let done = 0;
   let lostPdu = false;
+  let startedAt = -1;
   let info = '';
   const tcpInfo = d.info;
   const pdu = (rr: Reader, at: number, total: number, detached: boolean): void => {
@@ -307,6 +310,7 @@ function stream(p: Protocol, fr: StreamFraming, st: TcpDir, r: Reader, po: numbe
       break;
     }
     if (n === 0) {
+      startedAt = pos;
       append(st, r.buf, pos, pe - pos);
       pos = pe;
       continue;
@@ -316,6 +320,7 @@ function stream(p: Protocol, fr: StreamFraming, st: TcpDir, r: Reader, po: numbe
       pos += n;
       continue;
     }
+    startedAt = pos;
     st.total = n;
     st.remaining = n - (pe - pos);
     st.keep = Math.min(MAX_KEEP, fr.keep(r, pos, n));
@@ -330,6 +335,8 @@ function stream(p: Protocol, fr: StreamFraming, st: TcpDir, r: Reader, po: numbe
     } else if (d.wantInfo) d.info = info;
     return;
   }
+  // tshark's TLS adds its layer before it asks TCP for the rest of a record: the frame where a record starts lists tls
+  if (startedAt >= 0 && p.name === 'tls') d.layer('tls', startedAt, pe, F_TLS);
   d.protocol = 'TCP';
   d.add(F.segment, true, -1, 0);
   if (d.wantInfo) d.info = `${tcpInfo} [TCP segment of a reassembled PDU]`;

@@ -3,10 +3,10 @@
  * a window of unacknowledged batches (when it is full, reading pauses: backpressure end to end, since the Parser
  * answers once a batch is stored).
  *
- * Replay cuts batches by frame count alone (BATCH_MAX_FRAMES), so that batch k is always the same frames: a retried
- * batch, or a replay started again after the Parser lost its state, is recognised and not stored twice. Paced
- * replay (--realtime, --speed) also closes a batch once BATCH_MAX_MS of capture time (scaled) has passed since its
- * first frame, which is as deterministic. Live capture closes batches at BATCH_MAX_FRAMES or BATCH_MAX_MS wall time.
+ * Replay cuts batches by frame count alone (REPLAY_BATCH_FRAMES, or the size the capture's stored batches used), so
+ * that batch k is always the same frames: a retried batch, or a replay started again after the Parser lost its state,
+ * is recognised and not stored twice. Paced replay (--realtime, --speed) cuts at BATCH_MAX_FRAMES and also closes a
+ * batch once BATCH_MAX_MS of capture time (scaled) has passed since its first frame, which is as deterministic. Live capture closes batches at BATCH_MAX_FRAMES or BATCH_MAX_MS wall time.
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -14,7 +14,8 @@ import { readCapture, CaptureError, type Frame, type ReadResult } from '../wire/
 import { sha256File } from '../ingest/ingest.js';
 import { Resync, type Ack, type FrameBatch, type ParserApi } from '../bus/messages.js';
 import { untilAcked, sleep } from '../bus/retry.js';
-import { BATCH_MAX_FRAMES, BATCH_MAX_MS, SEND_WINDOW } from './config.js';
+import { FramesBuilder } from '../bus/binary.js';
+import { BATCH_MAX_FRAMES, BATCH_MAX_MS, REPLAY_BATCH_FRAMES, SEND_WINDOW } from './config.js';
 import type { Logger } from './log.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -122,7 +123,7 @@ export async function replayFile(parser: ParserApi, path: string, o: ReplayOptio
     o.log.info({ capture: open.capture, file: path, size, resumed: !open.created, speed: o.speed ?? 'max' }, 'replay started');
     const sender = new Sender(parser, retry);
     try {
-      const res = await sendFile(sender, open.capture, path, size, o, report, t0);
+      const res = await sendFile(sender, open.capture, path, size, o, report, t0, open.batchFrames ?? undefined);
       report.skipped = res?.skipped ?? report.skipped;
       report.duplicateBatches = sender.duplicates;
       report.elapsed = (performance.now() - t0) / 1000;
@@ -148,20 +149,23 @@ export async function replayFile(parser: ParserApi, path: string, o: ReplayOptio
   }
 }
 
-async function sendFile(sender: Sender, capture: number, path: string, size: number, o: ReplayOptions, report: ReplayReport, t0: number): Promise<ReadResult | null> {
+async function sendFile(sender: Sender, capture: number, path: string, size: number, o: ReplayOptions, report: ReplayReport, t0: number, stored?: number): Promise<ReadResult | null> {
   let seq = 0;
-  let frames: Frame[] = [];
+  // frames go straight into the batch's binary body (one copy, sent as it is)
+  const frames = new FramesBuilder();
   let batchStart = 0; // capture time (ns) of the batch's first frame, when paced
   const paced = o.speed !== undefined && o.speed > 0;
+  // paced: batches as live capture cuts them; as fast as possible: larger ones (or what the stored batches used)
+  const maxFrames = stored && stored > 0 && Number.isInteger(stored) ? stored : paced ? BATCH_MAX_FRAMES : REPLAY_BATCH_FRAMES;
   const spanNs = paced ? BATCH_MAX_MS * 1e6 * o.speed! : 0;
   // paced: wall time at which capture time `firstTs` is due
   let firstTs = -1;
   const wall0 = performance.now();
   const ready: FrameBatch[] = [];
   const flush = (): void => {
-    if (!frames.length) return;
-    ready.push({ capture, seq: seq++, frames });
-    frames = [];
+    if (!frames.count) return;
+    o.metrics.packetsReceived.inc(frames.count);
+    ready.push(frames.finish(capture, seq++));
   };
   const send = async (): Promise<void> => {
     while (ready.length) {
@@ -183,15 +187,14 @@ async function sendFile(sender: Sender, capture: number, path: string, size: num
       path,
       (f) => {
         report.packets++;
-        o.metrics.packetsReceived.inc();
         if (paced) {
           const t = f.tsSec * 1e9 + f.tsNsec;
           if (firstTs < 0) firstTs = t;
-          if (frames.length && t - batchStart >= spanNs) flush();
-          if (!frames.length) batchStart = t;
+          if (frames.count && t - batchStart >= spanNs) flush();
+          if (!frames.count) batchStart = t;
         }
-        frames.push(ownFrame(f));
-        if (frames.length >= BATCH_MAX_FRAMES) flush();
+        frames.add(f);
+        if (frames.count >= maxFrames) flush();
       },
       {
         signal: o.signal,
@@ -237,6 +240,8 @@ export interface LiveReport {
   capture: number;
   iface: string;
   packets: number;
+  /** captured bytes of those packets */
+  bytes: number;
   stored: number;
   /** dropped here because the pipeline was behind and the buffer was full */
   dropped: number;
@@ -259,7 +264,7 @@ export async function captureLive(parser: ParserApi, o: LiveOptions): Promise<Li
   const name = o.name ?? `live ${o.iface}`;
   const open = await untilAcked(() => parser.open({ name, source: o.iface, live: true }), { what: 'open capture', ...retry });
   const capture = open.capture;
-  const rep: LiveReport = { capture, iface: o.iface, packets: 0, stored: 0, dropped: 0, kernelDropped: 0, ifDropped: 0, queued: 0, elapsed: 0 };
+  const rep: LiveReport = { capture, iface: o.iface, packets: 0, bytes: 0, stored: 0, dropped: 0, kernelDropped: 0, ifDropped: 0, queued: 0, elapsed: 0 };
   const maxQueued = o.maxQueuedFrames ?? 200_000;
   const inflight = new Set<number>();
   let reopening: Promise<unknown> | null = null;
@@ -308,6 +313,7 @@ export async function captureLive(parser: ParserApi, o: LiveOptions): Promise<Li
   o.log.info({ capture, iface: o.iface, bpf: o.bpf ?? null, command: live.command.join(' ') }, 'live capture started');
   const stats = (): void => {
     const s = live.stats;
+    rep.bytes = s.bytes;
     rep.kernelDropped = s.kernelDropped;
     rep.ifDropped = s.ifDropped;
     rep.stored = sender.ackedPackets;

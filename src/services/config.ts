@@ -32,6 +32,10 @@ export const ENV = {
   analyzerUrl: 'PKTLENS_ANALYZER_URL',
   /** bearer token required on /parse and /store when set */
   token: 'PKTLENS_TOKEN',
+  /** the login password of the UI and the Analyzer when they listen beyond loopback (generated and printed if unset) */
+  password: 'PKTLENS_PASSWORD',
+  /** "off": no login even beyond loopback, for when something else guards the port (compose publishes on loopback) */
+  login: 'PKTLENS_LOGIN',
   /** log folder (default ./logs) */
   logDir: 'PKTLENS_LOG_DIR',
   /** pino level (default info) */
@@ -40,6 +44,8 @@ export const ENV = {
   dbPool: 'PKTLENS_DB_POOL',
   /** `pktlens capture`: serve /healthz, /readyz, /metrics on this port while capturing */
   capturePort: 'PKTLENS_CAPTURE_PORT',
+  /** largest capture file the Analyzer accepts on POST /captures: bytes, or with K, M, G (binary) (default 2G) */
+  uploadMax: 'PKTLENS_UPLOAD_MAX',
 } as const;
 
 const PORT_ENV: Record<ListeningService, string> = {
@@ -70,7 +76,24 @@ export function hostOf(env: NodeJS.ProcessEnv = process.env): string {
 /** Batches close at this many frames or after this long, whichever comes first. */
 export const BATCH_MAX_FRAMES = 1000;
 export const BATCH_MAX_MS = 50;
+/**
+ * A file replayed as fast as the pipeline takes it (no time limit to keep) cuts larger batches: every batch costs
+ * a request per hop and a transaction with its flow and rollup upserts, whatever its size. A replay resuming a
+ * capture keeps the batch size its stored batches used (OpenResult.batchFrames).
+ */
+export const REPLAY_BATCH_FRAMES = 4096;
 /** Unacknowledged batches a sender keeps in flight before it stops reading (backpressure). */
 export const SEND_WINDOW = 8;
 /** Largest request body accepted on /parse and /store. */
 export const BODY_LIMIT = 64 * 1024 * 1024;
+
+/** Largest upload (POST /captures on the Analyzer) unless PKTLENS_UPLOAD_MAX says otherwise. */
+export const UPLOAD_MAX = 2 * 1024 ** 3;
+
+export function uploadMaxOf(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env[ENV.uploadMax];
+  if (v === undefined || v === '') return UPLOAD_MAX;
+  const m = /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(v);
+  if (!m) throw new Error(`${ENV.uploadMax}=${v} is not a size (bytes, or a number with K, M or G)`);
+  return Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase());
+}

@@ -1,12 +1,13 @@
 /**
  * The HTTP frame every service shares: one Fastify instance per listening service, with /healthz, /readyz and
- * /metrics, JSON errors `{error, code?}` with a 4xx for bad input, and the optional bearer token.
+ * /metrics, the login of auth.ts when asked for, JSON errors `{error, code?}` with a 4xx for bad input, and the optional bearer token.
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registry, type ServiceMetrics } from './metrics.js';
 import { Rejected, Resync } from '../bus/messages.js';
 import type { Logger } from './log.js';
+import type { Login } from './auth.js';
 
 export interface AppOptions {
   service: string;
@@ -15,6 +16,8 @@ export interface AppOptions {
   /** readiness beyond "listening" (e.g. the database answers) */
   ready?: () => boolean | Promise<boolean>;
   bodyLimit?: number;
+  /** require a login on every route but /healthz and /readyz (the UI and the Analyzer beyond loopback; auth.ts) */
+  login?: Login | null;
 }
 
 export function makeApp(o: AppOptions): FastifyInstance {
@@ -25,6 +28,7 @@ export function makeApp(o: AppOptions): FastifyInstance {
     requestTimeout: 0,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, allowUnionTypes: true } },
   });
+  if (o.login) o.login.install(app); // first: the guard covers every route, /metrics included
   app.addHook('onResponse', (req, reply, done) => {
     if (reply.statusCode >= 500) o.log.warn({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request failed');
     else o.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');

@@ -6,15 +6,17 @@
 import type { FastifyInstance } from 'fastify';
 import { openDb, PgliteDb, type Db } from '../store/db.js';
 import { Store } from '../store/store.js';
-import { HttpPersistor } from '../bus/http.js';
+import { HttpParser, HttpPersistor } from '../bus/http.js';
 import type { PersistorApi } from '../bus/messages.js';
 import { DEFAULT_PORTS, ENV, hostOf, portOf, urlOf, type ListeningService } from './config.js';
 import { serviceLogger, flushLogs, type Logger } from './log.js';
 import { serviceMetrics } from './metrics.js';
 import { makeApp } from './http.js';
+import { Login, isLoopback } from './auth.js';
 import { ParserService, parserRoutes } from './parser.js';
 import { PersistorService, persistorRoutes } from './persistor.js';
 import { analyzerRoutes } from './analyzer.js';
+import { CaptureControl } from './analyzer-captures.js';
 import { uiRoutes } from './ui.js';
 import { BODY_LIMIT } from './config.js';
 
@@ -43,6 +45,8 @@ export interface ManagerOptions {
   databaseUrl?: string;
   logDir?: string | null;
   token?: string;
+  /** login password of the UI and the Analyzer beyond loopback (else PKTLENS_PASSWORD, else generated) */
+  password?: string;
   /** an already open database to use (tests, `pktlens open`) */
   db?: Db;
 }
@@ -62,10 +66,19 @@ export class Manager {
   private persistor: PersistorService | null = null;
   /** the in-process Parser, when this process runs one */
   parser: ParserService | null = null;
+  /** the Analyzer's uploads, live captures and events: one per process, shared by its mounts (:5003 and /api) */
+  captures: CaptureControl | null = null;
   readonly logs = new Map<Target, Logger>();
+  /** the login of this process's UI and Analyzer, when they listen beyond loopback (null on loopback) */
+  readonly login: Login | null;
+  /** PKTLENS_LOGIN=off: no login beyond loopback, said loudly at start */
+  readonly loginOff: boolean;
 
   constructor(readonly o: ManagerOptions) {
     this.host = o.host ?? hostOf();
+    this.loginOff = process.env[ENV.login] === 'off';
+    const needed = (this.has('ui') || this.has('analyzer')) && !isLoopback(this.host);
+    this.login = needed && !this.loginOff ? Login.resolve(o.password) : null;
   }
 
   port(s: ListeningService): number {
@@ -115,7 +128,12 @@ export class Manager {
     const a = app.server.address();
     const port = typeof a === 'object' && a ? a.port : this.port(t);
     const url = `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`;
-    this.log(t).info({ url }, `${t} listening`);
+    const guarded = t === 'ui' || t === 'analyzer';
+    this.log(t).info({ url, login: guarded && this.login ? 'required' : 'none' }, `${t} listening`);
+    if (guarded && this.loginOff && !isLoopback(this.host)) this.log(t).warn({ host: this.host }, `${ENV.login}=off: ${t} answers anyone who reaches ${this.host} without a login`);
+    if ((t === 'parser' || t === 'persistor') && !isLoopback(this.host) && !(this.o.token ?? process.env[ENV.token])) {
+      this.log(t).warn({ host: this.host }, `${t} listens on ${this.host} without ${ENV.token}: anyone who reaches it can store packets`);
+    }
     return url;
   }
 
@@ -159,18 +177,24 @@ export class Manager {
       }
       case 'analyzer': {
         const store = new Store(await this.database());
-        const app = makeApp({ service: t, log, metrics, ready: dbReady });
-        analyzerRoutes(app, { store, log });
-        this.running.push({ name: t, app, url: await this.listen(t, app) });
+        const app = makeApp({ service: t, log, metrics, ready: dbReady, login: this.login });
+        // live captures started here send to the Parser in memory when it runs in this process, else over HTTP
+        const ctl = (this.captures = new CaptureControl({ store, log, parser: () => this.parser ?? new HttpParser(urlOf('parser'), token) }));
+        analyzerRoutes(app, { store, log, captures: ctl });
+        this.running.push({ name: t, app, url: await this.listen(t, app), stop: () => ctl.stop() });
         return;
       }
       case 'ui': {
-        const app = makeApp({ service: t, log, metrics });
+        const app = makeApp({ service: t, log, metrics, login: this.login });
         if (this.has('analyzer')) {
           const store = new Store(await this.database());
           const alog = this.log('analyzer');
-          await uiRoutes(app, { log, mountApi: (api) => analyzerRoutes(api, { store, log: alog }) });
-        } else await uiRoutes(app, { log, analyzerUrl: urlOf('analyzer') });
+          await uiRoutes(app, { log, mountApi: (api) => analyzerRoutes(api, { store, log: alog, captures: this.captures ?? undefined }) });
+        } else {
+          // an Analyzer in another process that asks for a login gets the password as a bearer token
+          const analyzerPassword = this.login?.password ?? (this.o.password || process.env[ENV.password]) ?? undefined;
+          await uiRoutes(app, { log, analyzerUrl: urlOf('analyzer'), analyzerPassword });
+        }
         this.running.push({ name: t, app, url: await this.listen(t, app) });
         return;
       }

@@ -17,6 +17,7 @@ import {
   type Ack, type CloseRequest, type FrameBatch, type FrameJson, type OpenRequest, type OpenResult, type ParserApi, type PersistorApi,
 } from '../bus/messages.js';
 import { untilAcked } from '../bus/retry.js';
+import { BadBody, decodeFramesBody, FRAMES_TYPE } from '../bus/binary.js';
 import type { Logger } from './log.js';
 import type { ServiceMetrics } from './metrics.js';
 import { BODY_LIMIT } from './config.js';
@@ -212,10 +213,23 @@ function base64Matches(text: string, decoded: Uint8Array): boolean {
 
 export function parserRoutes(app: FastifyInstance, svc: ParserService, opts: { token?: string; metrics: ServiceMetrics }): void {
   const guard = bearerGuard(opts.token, opts.metrics);
-  app.post<{ Body: { capture?: number; seq?: number; frames?: FrameJson[]; data?: string; ts?: string | number; linktype?: number } }>(
+  // the binary form of a batch (bus/binary.ts): the body as bytes, checked by the handler
+  app.addContentTypeParser(FRAMES_TYPE, { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (req, body, done) => done(null, body));
+  app.post<{ Body: { capture?: number; seq?: number; frames?: FrameJson[]; data?: string; ts?: string | number; linktype?: number } | Buffer }>(
     '/parse',
-    { bodyLimit: BODY_LIMIT, onRequest: guard, schema: { body: parseBody } },
+    { bodyLimit: BODY_LIMIT, onRequest: guard, schema: { body: { content: { 'application/json': { schema: parseBody } } } } },
     async (req, reply) => {
+      if (Buffer.isBuffer(req.body)) {
+        let batch: FrameBatch;
+        try {
+          batch = decodeFramesBody(req.body);
+        } catch (e) {
+          if (e instanceof BadBody) throw new Rejected(e.message, 400);
+          throw e;
+        }
+        return svc.parse(batch);
+      }
+      if (req.mediaType !== 'application/json') throw new Rejected(`content-type ${req.mediaType}: send application/json or ${FRAMES_TYPE}`, 415);
       const b = req.body;
       if (!b.frames) {
         const f = frameFromJson({ n: 1, ts: b.ts === undefined ? '' : String(b.ts), caplen: 0, len: 0, linktype: b.linktype ?? 1, iface: 0, data: b.data! });

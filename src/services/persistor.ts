@@ -4,9 +4,11 @@
  * twice (Store.writeBatch). A database that is down makes /store answer 503, and the Parser retries.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '../store/store.js';
+import { PACKET_COLUMNS, type EncodedBatch, type Store } from '../store/store.js';
 import { recordFromJson, type FlowUpdate, type PacketJson } from '../store/record.js';
+import { checkPacketPayload, columnTypes, PayloadError } from '../store/copy-check.js';
 import { Rejected, type Ack, type CloseRequest, type OpenRequest, type OpenResult, type PacketBatch, type PersistorApi } from '../bus/messages.js';
+import { BadBody, decodePacketsBody, PACKETS_TYPE, type PacketsBody } from '../bus/binary.js';
 import type { Logger } from './log.js';
 import type { ServiceMetrics } from './metrics.js';
 import { BODY_LIMIT } from './config.js';
@@ -29,33 +31,73 @@ export class PersistorService implements PersistorApi {
     if (req.sha256) {
       const c = await s.claimCapture({ name: req.name, source: req.source, sha256: req.sha256, size: req.size ?? null, force: req.force === true });
       if (!c.created && c.capture.state !== 'complete') await s.setCaptureState(c.capture.id, 'importing');
-      this.log.info({ capture: c.capture.id, name: req.name, created: c.created, state: c.capture.state }, 'capture claimed');
-      return { capture: c.capture.id, created: c.created, state: c.created ? 'importing' : c.capture.state, packets: c.capture.packets, streamBase: 0 };
+      const batchFrames = c.created ? null : await this.storedBatchFrames(c.capture.id);
+      this.log.info({ capture: c.capture.id, name: req.name, created: c.created, state: c.capture.state, batchFrames }, 'capture claimed');
+      return { capture: c.capture.id, created: c.created, state: c.created ? 'importing' : c.capture.state, packets: c.capture.packets, streamBase: 0, batchFrames };
     }
     const id = await s.createCapture({ name: req.name, source: req.source, size: req.size ?? null, state: req.live ? 'live' : 'importing' });
     this.log.info({ capture: id, name: req.name, live: req.live === true }, 'capture created');
     return { capture: id, created: true, state: req.live ? 'live' : 'importing', packets: 0, streamBase: 0 };
   }
 
-  async store(b: PacketBatch): Promise<Ack> {
+  /** The batch size of a capture's stored batches (batch k starts at frame k × size + 1), null when none is stored. */
+  private async storedBatchFrames(id: number): Promise<number | null> {
+    const r = await this.db.db.query<{ seq: string; first_frame: string; packets: number }>(
+      'SELECT seq, first_frame, packets FROM ingest_batches WHERE capture_id = $1 ORDER BY seq DESC LIMIT 1', [id]);
+    const b = r.rows[0];
+    if (!b) return null;
+    // a lone batch 0 is either full or the whole file: either way that size cuts the same batches
+    return Number(b.seq) > 0 ? (Number(b.first_frame) - 1) / Number(b.seq) : Number(b.packets);
+  }
+
+  store(b: PacketBatch): Promise<Ack> {
+    return this.write(b.capture, b.seq, b.packets.length, () => this.db.writeBatch({ captureId: b.capture, seq: b.seq, records: b.packets, flows: b.flows }));
+  }
+
+  /**
+   * A batch as the binary /store body carries it: the packets' COPY payload, checked row by row against the table
+   * (garbled → Rejected 400, nothing written), with its counts and rollups computed from the rows.
+   */
+  async storeEncoded(b: PacketsBody): Promise<Ack> {
+    if (b.meta.columns.join(',') !== PACKET_COLUMNS.join(',')) {
+      throw new Rejected(`packets body: columns (${b.meta.columns.join(', ')}) are not this Persistor's (${PACKET_COLUMNS.join(', ')}): Parser and Persistor versions differ`, 400);
+    }
+    const cols = await columnTypes(this.db.db, 'packets', PACKET_COLUMNS);
+    let e: EncodedBatch;
+    try {
+      e = checkPacketPayload(b.payload, cols, b.capture, b.meta.anomalies);
+    } catch (err) {
+      if (!(err instanceof PayloadError)) throw err;
+      throw new Rejected(err.message, 400);
+    }
+    return this.write(b.capture, b.seq, e.packets, () => this.db.writeEncoded(b.capture, b.seq, e, b.meta.flows));
+  }
+
+  private async write(capture: number, seq: number, packets: number, write: () => Promise<'written' | 'duplicate'>): Promise<Ack> {
     const t0 = performance.now();
     this.m.batchesReceived.inc();
-    this.m.packetsReceived.inc(b.packets.length);
+    this.m.packetsReceived.inc(packets);
     this.inflight++;
     this.m.queue.set(this.inflight);
     try {
-      const result = await this.db.writeBatch({ captureId: b.capture, seq: b.seq, records: b.packets, flows: b.flows });
+      const result = packets === 0 ? 'written' : await write();
       if (result === 'duplicate') this.m.duplicates.inc();
       else {
         this.m.batchesSent.inc();
-        this.m.packetsSent.inc(b.packets.length);
+        this.m.packetsSent.inc(packets);
       }
       this.m.latency.observe((performance.now() - t0) / 1000);
-      this.log.debug({ capture: b.capture, seq: b.seq, packets: b.packets.length, result, ms: Math.round(performance.now() - t0) }, 'batch');
-      return { capture: b.capture, seq: b.seq, packets: b.packets.length, result };
+      this.log.debug({ capture, seq, packets, result, ms: Math.round(performance.now() - t0) }, 'batch');
+      return { capture, seq, packets, result };
     } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('22')) {
+        // a data exception: the same batch would fail again, so the sender must not retry it (nothing was written)
+        this.log.warn({ capture, seq, err: (e as Error).message }, 'batch refused by the database');
+        throw new Rejected(`database refused the batch: ${(e as Error).message}`, 400);
+      }
       this.m.errors.inc();
-      this.log.error({ capture: b.capture, seq: b.seq, err: (e as Error).message }, 'insert failed');
+      this.log.error({ capture, seq, err: (e as Error).message }, 'insert failed');
       throw Object.assign(new Error(`database: ${(e as Error).message}`), { statusCode: 503 });
     } finally {
       this.inflight--;
@@ -73,7 +115,7 @@ export class PersistorService implements PersistorApi {
 const nullable = (t: string) => ({ type: [t, 'null'] });
 const packetSchema = {
   type: 'object',
-  required: ['frame', 'tsSec', 'tsNsec', 'len', 'caplen', 'linktype', 'iface', 'protocol', 'summary', 'protocols', 'malformed', 'anomalies', 'data'],
+  required: ['frame', 'tsSec', 'tsNsec', 'len', 'caplen', 'linktype', 'iface', 'protocol', 'summary', 'protocols', 'malformed', 'anomalies', 'fields', 'tags', 'data'],
   properties: {
     frame: { type: 'integer', minimum: 1 }, tsSec: { type: 'integer', minimum: 0 }, tsNsec: { type: 'integer', minimum: 0 },
     len: { type: 'integer', minimum: 0 }, caplen: { type: 'integer', minimum: 0 }, linktype: { type: 'integer' }, iface: { type: 'integer' },
@@ -83,6 +125,7 @@ const packetSchema = {
     dnsName: nullable('string'), dnsType: nullable('integer'), dnsRcode: nullable('integer'), httpMethod: nullable('string'), httpHost: nullable('string'),
     httpUri: nullable('string'), httpStatus: nullable('integer'), httpUserAgent: nullable('string'), tlsSni: nullable('string'), tlsJa3: nullable('string'),
     tlsJa4: nullable('string'), malformed: { type: 'boolean' }, anomalies: { type: 'array', items: { type: 'string' } }, data: { type: 'string' },
+    fields: { type: 'string', maxLength: 4_000_000 }, tags: { type: 'array', maxItems: 10_000, items: { type: 'string', maxLength: 1000 } },
   },
 } as const;
 const flowSchema = {
@@ -109,10 +152,23 @@ const storeBody = {
 
 export function persistorRoutes(app: FastifyInstance, svc: PersistorService, opts: { token?: string; metrics: ServiceMetrics }): void {
   const guard = bearerGuard(opts.token, opts.metrics);
-  app.post<{ Body: { capture: number; seq: number; packets: PacketJson[]; flows: FlowUpdate[] } }>(
+  // the binary form (bus/binary.ts): the body as bytes, checked by the handler
+  app.addContentTypeParser(PACKETS_TYPE, { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (req, body, done) => done(null, body));
+  app.post<{ Body: { capture: number; seq: number; packets: PacketJson[]; flows: FlowUpdate[] } | Buffer }>(
     '/store',
-    { bodyLimit: BODY_LIMIT, onRequest: guard, schema: { body: storeBody } },
+    { bodyLimit: BODY_LIMIT, onRequest: guard, schema: { body: { content: { 'application/json': { schema: storeBody } } } } },
     (req) => {
+      if (Buffer.isBuffer(req.body)) {
+        let body: PacketsBody;
+        try {
+          body = decodePacketsBody(req.body);
+        } catch (e) {
+          if (e instanceof BadBody) throw new Rejected(e.message, 400);
+          throw e;
+        }
+        return svc.storeEncoded(body);
+      }
+      if (req.mediaType !== 'application/json') throw new Rejected(`content-type ${req.mediaType}: send application/json or ${PACKETS_TYPE}`, 415);
       const b = req.body;
       let packets;
       try {

@@ -16,9 +16,13 @@ export const CSP = [
   "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
 ].join('; ');
 
+function hasBody(h: import('node:http').IncomingHttpHeaders): boolean {
+  return (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
+}
+
 export async function uiRoutes(
   app: FastifyInstance,
-  deps: { log: Logger; analyzerUrl?: string; mountApi?: (api: FastifyInstance) => void },
+  deps: { log: Logger; analyzerUrl?: string; analyzerPassword?: string; mountApi?: (api: FastifyInstance) => void },
 ): Promise<void> {
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('content-security-policy', CSP);
@@ -35,14 +39,22 @@ export async function uiRoutes(
     await app.register(async (api) => mount(api), { prefix: '/api' });
   } else if (deps.analyzerUrl) {
     const base = deps.analyzerUrl;
+    // bodies other than JSON (capture uploads) are not read here: forwarded as they stream in
+    app.addContentTypeParser('*', (req, payload, done) => done(null));
     app.all('/api/*', async (req, reply) => {
       const path = req.url.slice(4); // keeps the query string
       let res: Response;
       try {
         res = await fetch(base + path, {
           method: req.method,
-          headers: { accept: String(req.headers.accept ?? '*/*'), ...(req.headers['content-type'] ? { 'content-type': String(req.headers['content-type']) } : {}) },
-          body: req.method === 'GET' || req.method === 'HEAD' ? undefined : (req.raw as unknown as BodyInit),
+          headers: {
+            accept: String(req.headers.accept ?? '*/*'),
+            ...(req.headers['content-type'] ? { 'content-type': String(req.headers['content-type']) } : {}),
+            ...(req.body === undefined && req.headers['content-length'] ? { 'content-length': String(req.headers['content-length']) } : {}),
+            ...(deps.analyzerPassword ? { authorization: `Bearer ${deps.analyzerPassword}` } : {}),
+          },
+          // a body parsed (read) here (JSON, text) is sent again; any other is the unread request stream
+          body: req.method === 'GET' || req.method === 'HEAD' || !hasBody(req.headers) ? undefined : req.body === undefined ? (req.raw as unknown as BodyInit) : typeof req.body === 'string' ? req.body : JSON.stringify(req.body),
           duplex: 'half',
         } as RequestInit);
       } catch (e) {

@@ -116,6 +116,36 @@ export class CopyWriter {
     return this;
   }
 
+  /** jsonb: format version 1, then the JSON text (which must hold no NUL) */
+  jsonb(s: string): this {
+    this.room(5 + s.length * 3);
+    const at = this.pos;
+    this.buf[at + 4] = 1;
+    const r = enc.encodeInto(s, this.buf.subarray(at + 5));
+    this.dv.setInt32(at, r.written + 1);
+    this.pos = at + 5 + r.written;
+    return this;
+  }
+
+  /** text[] (one dimension, no NULLs); elements hold no NUL */
+  textArray(a: readonly string[]): this {
+    const at = this.pos;
+    this.room(24);
+    const n = a.length;
+    this.dv.setInt32(at + 4, n ? 1 : 0); // dimensions
+    this.dv.setInt32(at + 8, 0); // no NULLs
+    this.dv.setInt32(at + 12, 25); // element type: text
+    this.pos = at + 16;
+    if (n) {
+      this.dv.setInt32(at + 16, n);
+      this.dv.setInt32(at + 20, 1); // lower bound
+      this.pos = at + 24;
+      for (let i = 0; i < n; i++) this.text(a[i]);
+    }
+    this.dv.setInt32(at, this.pos - at - 4);
+    return this;
+  }
+
   bytes(b: Uint8Array): this {
     this.room(4 + b.length);
     this.dv.setInt32(this.pos, b.length);

@@ -28,6 +28,21 @@ const DECODERS: Record<string, Dec> = {
     return new Date(ms).toISOString().slice(0, 19) + '.' + String(frac).padStart(6, '0') + '+00';
   },
   macaddr: (v, o, n, b) => hex(b, o, 6, ':'),
+  jsonb: (v, o, n, b) => td.decode(b.subarray(o + 1, o + n)), // version byte, then the text
+  // one-dimensional text[] without NULLs (what the packets' tags are) as an array literal, cast back by the INSERT
+  'text[]': (v, o) => {
+    if (v.getInt32(o) === 0) return '{}';
+    const count = v.getInt32(o + 12);
+    let p = o + 20;
+    const out: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const len = v.getInt32(p);
+      const s = td.decode(new Uint8Array(v.buffer, v.byteOffset + p + 4, len));
+      out.push('"' + s.replace(/[\\"]/g, '\\$&') + '"');
+      p += 4 + len;
+    }
+    return '{' + out.join(',') + '}';
+  },
   inet: (v, o, n, b) => {
     const fam = b[o], bits = b[o + 1], len = b[o + 3];
     if (fam === 2) return `${b[o + 4]}.${b[o + 5]}.${b[o + 6]}.${b[o + 7]}/${bits}`;

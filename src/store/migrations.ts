@@ -157,4 +157,49 @@ CREATE INDEX anomalies_capture ON anomalies (capture_id, name);
 ALTER TABLE flows ADD COLUMN last_frame bigint NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 3,
+    name: 'packets.fields (every field occurrence, jsonb) and packets.tags (GIN): exact display filters in SQL',
+    // what goes into both: src/store/packet-fields.ts; rows stored before this version have neither (re-ingest them)
+    sql: `
+ALTER TABLE packets ADD COLUMN fields jsonb NOT NULL DEFAULT '{}'::jsonb;
+ALTER TABLE packets ADD COLUMN tags text[] NOT NULL DEFAULT '{}'::text[];
+CREATE INDEX packets_tags ON packets USING gin (tags);
+-- rows now often pass the 2 kB TOAST threshold: lz4 compresses and decompresses several times faster than pglz (a
+-- build without lz4, such as PGlite's, keeps pglz). One line: the migration runner splits statements at ";" + newline.
+DO $$ BEGIN ALTER TABLE packets ALTER COLUMN fields SET COMPRESSION lz4; ALTER TABLE packets ALTER COLUMN data SET COMPRESSION lz4; EXCEPTION WHEN feature_not_supported THEN NULL; END $$;
+CREATE FUNCTION pktlens_bytes(data bytea, ref text) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN left(ref, 1) = '@'
+    THEN substring(data FROM split_part(substr(ref, 2), '+', 1)::integer + 1 FOR split_part(ref, '+', 2)::integer)
+    ELSE decode(ref, 'hex') END
+$$;
+`,
+  },
+  {
+    version: 4,
+    name: 'rollup_hierarchy (frame.protocols per minute), rollup_value (DNS/HTTP/TLS values per minute); packets by stream, flows by bytes',
+    sql: `
+CREATE TABLE rollup_hierarchy (
+  capture_id bigint NOT NULL,
+  minute     timestamptz NOT NULL,
+  protocols  text NOT NULL,
+  packets    bigint NOT NULL,
+  bytes      bigint NOT NULL,
+  PRIMARY KEY (capture_id, minute, protocols)
+);
+CREATE TABLE rollup_value (
+  capture_id bigint NOT NULL,
+  minute     timestamptz NOT NULL,
+  kind       smallint NOT NULL,
+  value      text NOT NULL,
+  count      bigint NOT NULL,
+  PRIMARY KEY (capture_id, minute, kind, value)
+);
+CREATE INDEX packets_stream ON packets (capture_id, stream) WHERE stream IS NOT NULL;
+CREATE INDEX flows_bytes ON flows ((bytes_c2s + bytes_s2c), id);
+-- finer statistics of packets.tags: a rare address or name is then estimated rare, and its filter's first page is
+-- read through the GIN index (milliseconds) instead of walking (capture, frame) order through every row
+ALTER TABLE packets ALTER COLUMN tags SET STATISTICS 1000;
+`,
+  },
 ];

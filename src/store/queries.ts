@@ -1,7 +1,8 @@
 /**
  * What the Analyzer asks of the store. Every value travels as a parameter; the SQL text is fixed.
  */
-import type { Db } from './db.js';
+import type { Tx } from './db.js';
+import { Params, scopeSql, type Scope } from '../analyzer/scope.js';
 
 /** A packet row as the API returns it (DESIGN.md §6). */
 export interface PacketRow {
@@ -32,7 +33,8 @@ export interface PacketPage {
 }
 
 export interface PacketQuery {
-  capture?: number;
+  /** capture, from, to, q (src/analyzer/scope.ts) */
+  scope?: Scope;
   limit: number;
   /** cursor "capture_id:frame" */
   after?: string;
@@ -41,42 +43,43 @@ export interface PacketQuery {
   port?: number;
 }
 
-const ROW_COLUMNS = `id, capture_id, frame,
-  (ts_ns / 1000000000)::text || '.' || lpad((ts_ns % 1000000000)::text, 9, '0') AS ts,
-  len, caplen, host(src_ip) AS src_ip, host(dst_ip) AS dst_ip, src_port, dst_port, eth_src::text AS eth_src, eth_dst::text AS eth_dst,
-  ip_proto, protocol, summary, stream, malformed`;
+/** Epoch seconds with nine decimals from a nanosecond bigint column. */
+export const tsText = (c: string): string => `(${c} / 1000000000)::text || '.' || lpad((${c} % 1000000000)::text, 9, '0')`;
+
+export const ROW_COLUMNS = `p.id, p.capture_id, p.frame, ${tsText('p.ts_ns')} AS ts,
+  p.len, p.caplen, host(p.src_ip) AS src_ip, host(p.dst_ip) AS dst_ip, p.src_port, p.dst_port, p.eth_src::text AS eth_src, p.eth_dst::text AS eth_dst,
+  p.ip_proto, p.protocol, p.summary, p.stream, p.malformed`;
 
 export function parseCursor(s: string): [number, number] | null {
   const m = /^(\d{1,18}):(\d{1,18})$/.exec(s);
   return m ? [Number(m[1]), Number(m[2])] : null;
 }
 
-/** Packets in (capture, frame) order, a keyset page at a time; optional protocol / ip / port conditions. */
-export async function packetPage(db: Db, q: PacketQuery): Promise<PacketPage> {
+/**
+ * Packets in (capture, frame) order, a keyset page at a time, within a scope (capture, from, to, q) and the original
+ * design's optional protocol / ip / port conditions. Throws FilterError for a bad q.
+ */
+export async function packetPage(db: Tx, q: PacketQuery): Promise<PacketPage> {
+  const p = new Params();
   const where: string[] = [];
-  const params: unknown[] = [];
-  const p = (v: unknown): string => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  if (q.capture !== undefined) where.push(`capture_id = ${p(q.capture)}`);
+  if (q.scope) where.push(scopeSql(q.scope, p, 'p'));
   if (q.after) {
     const c = parseCursor(q.after);
     if (!c) throw new Error('bad cursor');
-    where.push(`(capture_id, frame) > (${p(c[0])}::bigint, ${p(c[1])}::bigint)`);
+    where.push(`(p.capture_id, p.frame) > (${p.add(c[0])}::bigint, ${p.add(c[1])}::bigint)`);
   }
-  if (q.protocol !== undefined) where.push(`lower(protocol) = lower(${p(q.protocol)})`);
+  if (q.protocol !== undefined) where.push(`lower(p.protocol) = lower(${p.add(q.protocol)})`);
   if (q.ip !== undefined) {
-    const a = p(q.ip);
-    where.push(`(src_ip = ${a}::inet OR dst_ip = ${a}::inet)`);
+    const a = p.add(q.ip);
+    where.push(`(p.src_ip = ${a}::inet OR p.dst_ip = ${a}::inet)`);
   }
   if (q.port !== undefined) {
-    const a = p(q.port);
-    where.push(`(src_port = ${a} OR dst_port = ${a})`);
+    const a = p.add(q.port);
+    where.push(`(p.src_port = ${a} OR p.dst_port = ${a})`);
   }
-  const sql = `SELECT ${ROW_COLUMNS} FROM packets ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-    ORDER BY capture_id, frame LIMIT ${p(q.limit + 1)}`;
-  const r = await db.query<Record<string, unknown>>(sql, params);
+  const sql = `SELECT ${ROW_COLUMNS} FROM packets p ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+    ORDER BY p.capture_id, p.frame LIMIT ${p.add(q.limit + 1)}`;
+  const r = await db.query<Record<string, unknown>>(sql, p.values);
   const rows = r.rows.map(normRow);
   const more = rows.length > q.limit;
   if (more) rows.pop();
@@ -84,7 +87,7 @@ export async function packetPage(db: Db, q: PacketQuery): Promise<PacketPage> {
   return { packets: rows, next: more && last ? `${last.capture_id}:${last.frame}` : null };
 }
 
-function normRow(r: Record<string, unknown>): PacketRow {
+export function normRow(r: Record<string, unknown>): PacketRow {
   return {
     id: Number(r.id),
     capture_id: Number(r.capture_id),
@@ -104,14 +107,4 @@ function normRow(r: Record<string, unknown>): PacketRow {
     stream: r.stream === null ? null : Number(r.stream),
     malformed: r.malformed === true,
   };
-}
-
-/** Packets and bytes per Protocol column, from the per-minute rollups (never a scan of packets). */
-export async function protocolSummary(db: Db, capture?: number): Promise<{ protocol: string; packets: number; bytes: number }[]> {
-  const r = await db.query<{ protocol: string; packets: string; bytes: string }>(
-    `SELECT protocol, sum(packets) AS packets, sum(bytes) AS bytes FROM rollup_protocol
-     WHERE $1::bigint IS NULL OR capture_id = $1 GROUP BY protocol ORDER BY 2 DESC, 1`,
-    [capture ?? null],
-  );
-  return r.rows.map((x) => ({ protocol: x.protocol, packets: Number(x.packets), bytes: Number(x.bytes) }));
 }

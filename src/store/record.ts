@@ -3,10 +3,11 @@
  * first occurrences, plus the raw frame. Addresses stay binary (IPv4 as a number, IPv6 and MAC as bytes) on
  * the way to the database; recordToJson / recordFromJson give the text form services send each other.
  */
-import { fid } from '../fields/catalog.js';
+import { FIELDS, fid } from '../fields/catalog.js';
 import { ipv4, ipv6, mac } from '../fields/format.js';
 import type { Dissection } from '../dissect/dissection.js';
 import type { Flow } from '../flows/table.js';
+import { packetFields } from './packet-fields.js';
 
 export interface PacketRecord {
   frame: number;
@@ -44,6 +45,9 @@ export interface PacketRecord {
   tlsJa4: string | null;
   malformed: boolean;
   anomalies: string[];
+  /** every field occurrence as the `fields` jsonb's text, and the indexed `tags` (packet-fields.ts) */
+  fields: string;
+  tags: string[];
   data: Uint8Array;
 }
 
@@ -57,8 +61,8 @@ const F = {
   sni: fid('tls.handshake.extensions_server_name'), ja3: fid('tls.handshake.ja3'), ja4: fid('tls.handshake.ja4'),
 };
 
-/** The catalog fields a PacketRecord reads: decoders record only these (plus what Info needs). */
-export const RECORD_FIELDS: number[] = Object.values(F);
+/** The catalog fields a PacketRecord reads: all of them, since the `fields` jsonb keeps every occurrence for filters. */
+export const RECORD_FIELDS: number[] = FIELDS.map((f) => f.id);
 
 const NONE: string[] = [];
 
@@ -126,6 +130,7 @@ export function toRecord(d: Dissection): PacketRecord {
     tlsJa4: str(d, F.ja4),
     malformed: d.malformed,
     anomalies: d.anomalies.length ? d.anomalies.slice() : NONE,
+    ...packetFields(d),
     data: d.buf,
   };
 }

@@ -10,6 +10,7 @@ export const PACKET_COLUMNS = [
   'capture_id', 'frame', 'ts', 'ts_ns', 'len', 'caplen', 'linktype', 'iface', 'eth_src', 'eth_dst', 'vlan', 'src_ip', 'dst_ip', 'ip_proto',
   'ttl', 'src_port', 'dst_port', 'tcp_flags', 'stream', 'protocol', 'summary', 'protocols', 'dns_name', 'dns_type', 'dns_rcode',
   'http_method', 'http_host', 'http_uri', 'http_status', 'http_user_agent', 'tls_sni', 'tls_ja3', 'tls_ja4', 'malformed', 'data',
+  'fields', 'tags',
 ] as const;
 
 export type CaptureState = 'importing' | 'complete' | 'failed' | 'live';
@@ -119,6 +120,7 @@ export class BatchEncoder {
     if (r.tlsJa3 !== null) w.text(r.tlsJa3); else w.null();
     if (r.tlsJa4 !== null) w.text(r.tlsJa4); else w.null();
     w.bool(r.malformed).bytes(r.data);
+    w.jsonb(r.fields).textArray(r.tags);
 
     const t = r.tsSec + r.tsNsec / 1e9;
     if (this.packets++ === 0) this.firstFrame = r.frame;
@@ -154,14 +156,41 @@ export interface Rollups {
   proto: RollP[];
   ep: RollE[];
   port: RollO[];
+  /** by frame.protocols (the protocol hierarchy) */
+  hier: RollP[];
+  /** application values (DNS names, HTTP hosts, TLS server names …) by kind, see VALUE_KINDS */
+  val: RollV[];
 }
+
+type RollV = [number, number, string, number];
+
+/** Values are counted by their first VALUE_MAX characters (an index key has a size limit). */
+export const VALUE_MAX = 256;
+
+/** Kinds of rollup_value rows: the application values the statistics routes count. */
+export const VALUE_KINDS = {
+  dns_name: 1, dns_type: 2, dns_rcode: 3, http_host: 4, http_method: 5, http_status: 6, http_user_agent: 7, tls_sni: 8, tls_version: 9, tls_ja3: 10, tls_ja4: 11,
+} as const;
+
+/** What the rollups read of a packet. */
+export type RollupInput = Pick<PacketRecord, 'tsSec' | 'tsNsec' | 'protocol' | 'len' | 'srcIp' | 'dstIp' | 'srcPort' | 'dstPort' | 'ipProto'
+  | 'protocols' | 'dnsName' | 'dnsType' | 'dnsRcode' | 'httpHost' | 'httpMethod' | 'httpStatus' | 'httpUserAgent' | 'tlsSni' | 'tlsJa3' | 'tlsJa4'>;
 
 /** Per-minute rollups of a batch: by protocol, by endpoint (sent/received), by port. Sorted rows avoid deadlocks. */
 export class RollupAccumulator {
   private proto = new Map<number, Map<string, RollP>>();
   private ep = new Map<number, Map<number | string, RollE>>();
   private port = new Map<number, Map<number, RollO>>();
+  private hier = new Map<number, Map<string, RollP>>();
   private lastM = NaN;
+  private hm!: Map<string, RollP>;
+  private vals = new Map<number, Map<string, RollV>>();
+  private vm!: Map<string, RollV>;
+  private v(kind: number, value: string): void {
+    if (value.length > VALUE_MAX) value = value.slice(0, VALUE_MAX);
+    const k = kind + '\0' + value, x = this.vm.get(k);
+    if (x) x[3]++; else this.vm.set(k, [this.lastM, kind, value, 1]);
+  }
   private pm!: Map<string, RollP>;
   private em!: Map<number | string, RollE>;
   private om!: Map<number, RollO>;
@@ -172,14 +201,31 @@ export class RollupAccumulator {
     return x;
   }
 
-  add(r: PacketRecord): void {
+  add(r: RollupInput): void {
     const m = Math.floor((r.tsSec + Math.floor(r.tsNsec / 1e9)) / 60) * 60;
     if (m !== this.lastM) {
       this.lastM = m;
       this.pm = RollupAccumulator.sub(this.proto, m);
       this.em = RollupAccumulator.sub(this.ep, m);
       this.om = RollupAccumulator.sub(this.port, m);
+      this.hm = RollupAccumulator.sub(this.hier, m);
+      this.vm = RollupAccumulator.sub(this.vals, m);
     }
+    if (r.dnsName !== null) {
+      this.v(1, r.dnsName);
+      if (r.dnsRcode !== null) this.v(3, String(r.dnsRcode));
+    }
+    if (r.dnsType !== null) this.v(2, String(r.dnsType));
+    if (r.httpHost !== null) this.v(4, r.httpHost);
+    if (r.httpMethod !== null) this.v(5, r.httpMethod);
+    if (r.httpStatus !== null) this.v(6, String(r.httpStatus));
+    if (r.httpUserAgent !== null) this.v(7, r.httpUserAgent);
+    if (r.tlsSni !== null) this.v(8, r.tlsSni);
+    if (r.protocol.startsWith('TLSv') || r.protocol.startsWith('SSLv')) this.v(9, r.protocol);
+    if (r.tlsJa3 !== null) this.v(10, r.tlsJa3);
+    if (r.tlsJa4 !== null) this.v(11, r.tlsJa4);
+    const h = this.hm.get(r.protocols);
+    if (h) { h[2]++; h[3] += r.len; } else this.hm.set(r.protocols, [m, r.protocols, 1, r.len]);
     const a = this.pm.get(r.protocol);
     if (a) { a[2]++; a[3] += r.len; } else this.pm.set(r.protocol, [m, r.protocol, 1, r.len]);
     if (r.srcIp !== null && r.dstIp !== null) {
@@ -209,6 +255,8 @@ export class RollupAccumulator {
       proto: flat(this.proto, byStr(1)),
       ep: flat(this.ep, byStr(1)),
       port: flat(this.port, (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]),
+      hier: flat(this.hier, byStr(1)),
+      val: flat(this.vals, (a, b) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)),
     };
   }
 }
@@ -323,14 +371,8 @@ export class Store {
   /** Drop packet partitions (and rollup/anomaly rows) wholly older than `days` days. Returns the partitions dropped. */
   async applyRetention(days: number, now = Date.now() / 1000): Promise<string[]> {
     const cutoff = Math.floor((now - days * DAY) / DAY); // first day kept
-    const r = await this.db.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-       WHERE p.relname = 'packets' AND c.relname ~ '^packets_p[0-9]{8}$'`,
-    );
     const dropped: string[] = [];
-    for (const { name } of r.rows) {
-      const d = name.slice(9);
-      const day = Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8)) / 1000 / DAY;
+    for (const { name, day } of await packetPartitions(this.db)) {
       if (day < cutoff) {
         await this.db.query(`DROP TABLE IF EXISTS ${name}`); // name matched ^packets_p[0-9]{8}$ above
         this.partitions.delete(day);
@@ -341,19 +383,62 @@ export class Store {
     await this.db.query('DELETE FROM rollup_protocol WHERE minute < to_timestamp($1)', since);
     await this.db.query('DELETE FROM rollup_endpoint WHERE minute < to_timestamp($1)', since);
     await this.db.query('DELETE FROM rollup_port WHERE minute < to_timestamp($1)', since);
+    await this.db.query('DELETE FROM rollup_hierarchy WHERE minute < to_timestamp($1)', since);
+    await this.db.query('DELETE FROM rollup_value WHERE minute < to_timestamp($1)', since);
     await this.db.query('DELETE FROM anomalies WHERE ts < to_timestamp($1)', since);
     return dropped;
   }
 
-  /** Remove a capture and everything stored for it. */
-  async deleteCapture(id: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      for (const t of ['packets', 'flows', 'rollup_protocol', 'rollup_endpoint', 'rollup_port', 'ingest_batches', 'anomalies']) {
+  /**
+   * Remove a capture and everything stored for it, in one transaction; false when there is no such capture.
+   * Packets are partitioned by day: only the partitions of the capture's days are visited (from first_ts/last_ts, a
+   * day either side for rounding), each through its (capture_id, frame) index; a partition that holds no other
+   * capture's packets is emptied with TRUNCATE instead of row by row (locking out writers, not readers, while it
+   * checks). Other tables are deleted from by their capture_id indexes.
+   */
+  async deleteCapture(id: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const c = await tx.query<{ d0: string | null; d1: string | null }>(
+        `SELECT floor(extract(epoch FROM first_ts) / ${DAY})::bigint AS d0, floor(extract(epoch FROM last_ts) / ${DAY})::bigint AS d1
+         FROM captures WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      const row = c.rows[0];
+      if (!row) return false;
+      if (row.d0 === null || row.d1 === null) {
+        await tx.query('DELETE FROM packets WHERE capture_id = $1', [id]); // no batch recorded a time: nothing to prune by
+      } else {
+        const d0 = Number(row.d0) - 1, d1 = Number(row.d1) + 1;
+        for (const { name, day } of await packetPartitions(tx)) {
+          if (day < d0 || day > d1) continue;
+          await tx.query(`LOCK TABLE ${name} IN SHARE ROW EXCLUSIVE MODE`); // name matched ^packets_p[0-9]{8}$
+          // min and max are read from the (capture_id, frame) index whatever the planner's statistics say
+          const o = await tx.query<{ lo: string | null; hi: string | null }>(`SELECT min(capture_id) AS lo, max(capture_id) AS hi FROM ${name}`);
+          const { lo, hi } = o.rows[0];
+          if (lo === null || hi === null) continue;
+          if (Number(lo) !== id || Number(hi) !== id) await tx.query(`DELETE FROM ${name} WHERE capture_id = $1`, [id]);
+          else await tx.query(`TRUNCATE ${name}`);
+        }
+      }
+      for (const t of ['flows', 'rollup_protocol', 'rollup_endpoint', 'rollup_port', 'rollup_hierarchy', 'rollup_value', 'ingest_batches', 'anomalies']) {
         await tx.query(`DELETE FROM ${t} WHERE capture_id = $1`, [id]);
       }
       await tx.query('DELETE FROM captures WHERE id = $1', [id]);
+      return true;
     });
   }
+}
+
+/** The day partitions of `packets` (packets_pYYYYMMDD) and their day numbers (days since the epoch). */
+async function packetPartitions(q: Tx): Promise<{ name: string; day: number }[]> {
+  const r = await q.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+     WHERE p.relname = 'packets' AND c.relname ~ '^packets_p[0-9]{8}$'`,
+  );
+  return r.rows.map(({ name }) => {
+    const d = name.slice(9);
+    return { name, day: Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8)) / 1000 / DAY };
+  });
 }
 
 function normCapture(r: CaptureRow): CaptureRow {
@@ -403,12 +488,22 @@ async function upsertFlows(tx: Tx, captureId: number, fl: FlowUpdate[]): Promise
 
 async function upsertRollups(tx: Tx, id: number, r: Rollups): Promise<void> {
   const c = <T extends unknown[]>(rows: T[], i: number) => rows.map((x) => x[i]);
-  if (r.proto.length) {
+  // per-minute packets and bytes by one text key: protocol (Protocol column) and protocols (frame.protocols)
+  for (const [table, key, rows] of [['rollup_protocol', 'protocol', r.proto], ['rollup_hierarchy', 'protocols', r.hier]] as const) {
+    if (!rows.length) continue;
     await tx.query(
-      `INSERT INTO rollup_protocol AS r (capture_id, minute, protocol, packets, bytes)
+      `INSERT INTO ${table} AS r (capture_id, minute, ${key}, packets, bytes)
        SELECT $1, to_timestamp(m), p, n, b FROM unnest($2::float8[], $3::text[], $4::bigint[], $5::bigint[]) AS u(m, p, n, b)
-       ON CONFLICT (capture_id, minute, protocol) DO UPDATE SET packets = r.packets + EXCLUDED.packets, bytes = r.bytes + EXCLUDED.bytes`,
-      [id, c(r.proto, 0), c(r.proto, 1), c(r.proto, 2), c(r.proto, 3)],
+       ON CONFLICT (capture_id, minute, ${key}) DO UPDATE SET packets = r.packets + EXCLUDED.packets, bytes = r.bytes + EXCLUDED.bytes`,
+      [id, c(rows, 0), c(rows, 1), c(rows, 2), c(rows, 3)],
+    );
+  }
+  if (r.val.length) {
+    await tx.query(
+      `INSERT INTO rollup_value AS r (capture_id, minute, kind, value, count)
+       SELECT $1, to_timestamp(m), k, v, n FROM unnest($2::float8[], $3::smallint[], $4::text[], $5::bigint[]) AS u(m, k, v, n)
+       ON CONFLICT (capture_id, minute, kind, value) DO UPDATE SET count = r.count + EXCLUDED.count`,
+      [id, c(r.val, 0), c(r.val, 1), c(r.val, 2), c(r.val, 3)],
     );
   }
   if (r.ep.length) {

@@ -5,24 +5,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 import pg from 'pg';
 import { freshServerDatabase } from '../store/backends.js';
 import { Stack, freePort, metric, waitFor } from './stack.js';
-import { requireServer } from './server.js';
+import { requireCaptureTool, requireServer } from './server.js';
 
 const DATAGRAMS = 2000;
 const REQUESTS = 5;
 
 test('live capture on lo: every datagram and HTTP request sent is stored', { timeout: 120_000 }, async (t) => {
   if (!(await requireServer(t))) return;
-  if (spawnSync('sh', ['-c', 'command -v tcpdump || command -v dumpcap']).status !== 0) {
-    if (process.env.CI === 'true') throw new Error('tcpdump (or dumpcap) is not installed');
-    t.skip('no tcpdump or dumpcap');
-    return;
-  }
+  if (!requireCaptureTool(t)) return;
   const db = await freshServerDatabase();
   const stack = new Stack(db.url);
   const udpPort = await freePort(), httpPort = await freePort(), cport = await freePort();

@@ -1,4 +1,5 @@
 /** Whether the PostgreSQL test server answers; under CI=true a missing server fails the test instead of skipping it. */
+import { spawnSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { ADMIN_URL } from '../store/backends.js';
@@ -15,4 +16,12 @@ export async function requireServer(t: TestContext): Promise<boolean> {
     t.skip(`PostgreSQL test server unreachable at ${ADMIN_URL}`);
     return false;
   }
+}
+
+/** Live-capture tests need tcpdump or dumpcap: false (skipped) when neither is installed, a failure under CI=true. */
+export function requireCaptureTool(t: TestContext): boolean {
+  if (spawnSync('sh', ['-c', 'command -v tcpdump || command -v dumpcap']).status === 0) return true;
+  if (process.env.CI === 'true') throw new Error('tcpdump (or dumpcap) is not installed');
+  t.skip('no tcpdump or dumpcap');
+  return false;
 }

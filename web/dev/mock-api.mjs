@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // A tiny stand-in for the Analyzer (port 5003) while the real one is being written.
-// Serves deterministic fake data in exactly the shapes of DESIGN.md §6 / the dashboard issue:
-//   GET /captures, /protocol_summary[?capture], /packets[?capture&limit&after], /filter[?capture&protocol&ip&port&limit&after]
+// Serves deterministic fake data in the shapes of /work/contract-api.md (DESIGN.md §6):
+//   captures (list, upload, delete, live), packets/filter/count/fields, packet detail, flows, stats/*, export, /events
 // Paths are served without the /api prefix, as the Analyzer does (the UI service / Vite proxy strips it).
 //
 //   node web/dev/mock-api.mjs                 # 127.0.0.1:5003
 //   MOCK_PORT=5999 MOCK_DELAY_MS=600 node web/dev/mock-api.mjs
 //   MOCK_EMPTY=1 node web/dev/mock-api.mjs    # no captures at all (empty state)
+//   MOCK_BIG=2000000 node web/dev/mock-api.mjs  # plus a synthetic capture of 2M packets (scrolling)
 //
 // Some strings are deliberately hostile (`<img src=x onerror=alert(1)>` …): the UI must show them as text.
 
@@ -256,6 +257,614 @@ if (!EMPTY) {
   }
 }
 
+// Per-capture rows (frame order). A synthetic huge capture (MOCK_BIG=N packets, generated on demand by frame number)
+// exercises scrolling through millions of rows without holding them in memory.
+const BIG = Number(process.env.MOCK_BIG ?? 0);
+const store = new Map(); // capture id → { count, get(frame) → row }
+for (const c of captures) {
+  const rows = packets.filter((p) => p.capture_id === c.id);
+  store.set(c.id, arrayStore(rows));
+}
+function arrayStore(rows) {
+  return { rows, get count() { return rows.length; }, get: (frame) => rows[frame - 1] };
+}
+let nextPacketId = packets.length + 1;
+let nextCaptureId = captures.length ? Math.max(...captures.map((c) => c.id)) + 1 : 1;
+if (BIG > 0 && !EMPTY) {
+  const id = nextCaptureId++;
+  const startNs = epochNs('2024-07-01T00:00:00Z');
+  const spec = { id };
+  const cache = new Map();
+  const get = (frame) => {
+    if (frame < 1 || frame > BIG) return undefined;
+    let row = cache.get(frame);
+    if (!row) {
+      row = makePacket(rng(frame * 2654435761), spec, frame, fmtTs(startNs + BigInt(frame) * 1_000_000n + BigInt(frame % 997)), 10_000_000 + frame);
+      if (cache.size > 50_000) cache.clear();
+      cache.set(frame, row);
+    }
+    return row;
+  };
+  store.set(id, { count: BIG, get, rows: null });
+  captures.push({
+    id, name: `synthetic-${BIG}.pcap`, source: 'file:/synthetic', state: 'complete', packets: BIG, bytes: BIG * 300,
+    first_ts: isoMicro(startNs + 1_000_000n), last_ts: isoMicro(startNs + BigInt(BIG) * 1_000_000n), link_types: [1],
+    report: { malformed: 0 }, created_at: isoMicro(startNs),
+  });
+}
+function captureStats(c) {
+  const s = store.get(c.id);
+  if (!s.rows) return;
+  c.packets = s.rows.length;
+  c.bytes = s.rows.reduce((a, p) => a + p.len, 0);
+  if (s.rows.length) {
+    c.first_ts = isoMicro(BigInt(s.rows[0].ts.replace('.', '')));
+    c.last_ts = isoMicro(BigInt(s.rows.at(-1).ts.replace('.', '')));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A small display-filter subset (enough to drive the UI): or/and/not, parentheses, comparisons, contains, in {…},
+// bare protocol/field names. Errors carry a 1-based position like the real Analyzer's.
+
+class FilterError extends Error {
+  constructor(message, position) { super(message); this.position = position; }
+}
+
+const FIELD_DEFS = {
+  'frame.number': ['uint', 'Frame number', (p) => p.frame],
+  'frame.len': ['uint', 'Frame length', (p) => p.len],
+  'frame.cap_len': ['uint', 'Captured length', (p) => p.caplen],
+  'frame.time_epoch': ['time', 'Epoch time', (p) => Number(p.ts)],
+  'eth.src': ['mac', 'Source', (p) => p.eth_src],
+  'eth.dst': ['mac', 'Destination', (p) => p.eth_dst],
+  'eth.addr': ['mac', 'Source or Destination Address', (p) => [p.eth_src, p.eth_dst]],
+  'ip.src': ['ipv4', 'Source Address', (p) => v4(p.src_ip)],
+  'ip.dst': ['ipv4', 'Destination Address', (p) => v4(p.dst_ip)],
+  'ip.addr': ['ipv4', 'Source or Destination Address', (p) => [v4(p.src_ip), v4(p.dst_ip)]],
+  'ip.proto': ['uint', 'Protocol', (p) => (v4(p.src_ip) ? p.ip_proto : null)],
+  'ipv6.src': ['ipv6', 'Source Address', (p) => v6(p.src_ip)],
+  'ipv6.dst': ['ipv6', 'Destination Address', (p) => v6(p.dst_ip)],
+  'ipv6.addr': ['ipv6', 'Source or Destination Address', (p) => [v6(p.src_ip), v6(p.dst_ip)]],
+  'tcp.srcport': ['uint', 'Source Port', (p) => (p.ip_proto === 6 ? p.src_port : null)],
+  'tcp.dstport': ['uint', 'Destination Port', (p) => (p.ip_proto === 6 ? p.dst_port : null)],
+  'tcp.port': ['uint', 'Source or Destination Port', (p) => (p.ip_proto === 6 ? [p.src_port, p.dst_port] : null)],
+  'tcp.stream': ['uint', 'Stream index', (p) => (p.ip_proto === 6 ? p.stream : null)],
+  'udp.srcport': ['uint', 'Source Port', (p) => (p.ip_proto === 17 ? p.src_port : null)],
+  'udp.dstport': ['uint', 'Destination Port', (p) => (p.ip_proto === 17 ? p.dst_port : null)],
+  'udp.port': ['uint', 'Source or Destination Port', (p) => (p.ip_proto === 17 ? [p.src_port, p.dst_port] : null)],
+  'udp.stream': ['uint', 'Stream index', (p) => (p.ip_proto === 17 ? p.stream : null)],
+  '_ws.col.info': ['string', 'Info', (p) => p.summary],
+  '_ws.col.protocol': ['string', 'Protocol', (p) => p.protocol],
+  'dns.qry.name': ['string', 'Name', (p) => (p.protocol === 'DNS' ? /\b(?:A|AAAA|HTTPS) (\S+)/.exec(p.summary)?.[1] ?? null : null)],
+  'tls.handshake.extensions_server_name': ['string', 'Server Name', (p) => /SNI=([^)]+)/.exec(p.summary)?.[1] ?? null],
+  'http.request.method': ['string', 'Request Method', (p) => (p.protocol === 'HTTP' ? /^(GET|POST|PUT|HEAD)\b/.exec(p.summary)?.[1] ?? null : null)],
+};
+const PROTOS = {
+  frame: () => true, eth: (p) => p.eth_src !== null, ip: (p) => !!v4(p.src_ip), ipv6: (p) => !!v6(p.src_ip),
+  tcp: (p) => p.ip_proto === 6, udp: (p) => p.ip_proto === 17, icmp: (p) => p.protocol === 'ICMP',
+  icmpv6: (p) => p.protocol === 'ICMPv6', arp: (p) => p.protocol === 'ARP', dns: (p) => p.protocol === 'DNS',
+  mdns: (p) => p.protocol === 'MDNS', http: (p) => p.protocol === 'HTTP', tls: (p) => p.protocol.startsWith('TLS'),
+  quic: (p) => p.protocol === 'QUIC', ntp: (p) => p.protocol === 'NTP', dhcp: (p) => p.protocol === 'DHCP',
+  ssh: (p) => p.protocol.startsWith('SSH'),
+};
+function v4(a) { return a && a.includes('.') ? a : null; }
+function v6(a) { return a && a.includes(':') ? a : null; }
+
+function lex(text) {
+  const out = [];
+  const re = /\s+|(\(|\)|\{|\}|==|!=|>=|<=|>|<|&&|\|\||!|\.\.)|("(?:[^"\\]|\\.)*")|([A-Za-z0-9_.:\/-]+)|(.)/gy;
+  let m;
+  while ((m = re.exec(text))) {
+    const pos = m.index + 1;
+    if (m[1]) out.push({ t: 'op', v: m[1], pos });
+    else if (m[2]) out.push({ t: 'str', v: JSON.parse(m[2]), pos });
+    else if (m[3]) out.push({ t: 'word', v: m[3], pos });
+    else if (m[4]) throw new FilterError(`${pos}: unexpected character "${m[4]}"`, pos);
+  }
+  out.push({ t: 'end', v: '', pos: text.length + 1 });
+  return out;
+}
+const CMP = { '==': 'eq', '!=': 'ne', '>': 'gt', '<': 'lt', '>=': 'ge', '<=': 'le', eq: 'eq', ne: 'ne', gt: 'gt', lt: 'lt', ge: 'ge', le: 'le' };
+
+function parseFilter(text) {
+  const toks = lex(text);
+  let i = 0;
+  const peek = () => toks[i];
+  const isWord = (w) => peek().t === 'word' && peek().v.toLowerCase() === w;
+  const isOp = (o) => peek().t === 'op' && peek().v === o;
+  const fail = (what) => { const t = peek(); throw new FilterError(`${t.pos}: ${what}${t.t === 'end' ? ' at the end' : ` near "${t.v}"`}`, t.pos); };
+  function or() {
+    let l = and();
+    while (isWord('or') || isOp('||')) { i++; l = { k: 'or', l, r: and() }; }
+    return l;
+  }
+  function and() {
+    let l = not();
+    while (isWord('and') || isOp('&&')) { i++; l = { k: 'and', l, r: not() }; }
+    return l;
+  }
+  function not() {
+    if (isWord('not') || isOp('!')) { i++; return { k: 'not', e: not() }; }
+    return primary();
+  }
+  function value() {
+    const t = peek();
+    if (t.t === 'word' || t.t === 'str') { i++; return t.v; }
+    const prev = toks[i - 1];
+    return fail(`expected a value after "${prev.v}"`);
+  }
+  function primary() {
+    if (isOp('(')) {
+      i++;
+      const e = or();
+      if (!isOp(')')) fail('expected ")"');
+      i++;
+      return e;
+    }
+    const t = peek();
+    if (t.t !== 'word') fail('expected a field or protocol name');
+    i++;
+    const name = t.v.toLowerCase();
+    const def = FIELD_DEFS[name];
+    if (!def && !PROTOS[name]) throw new FilterError(`${t.pos}: "${t.v}" is neither a field nor a protocol`, t.pos);
+    const op = peek();
+    const cmp = op.t === 'op' ? CMP[op.v] : op.t === 'word' ? CMP[op.v.toLowerCase()] : undefined;
+    if (cmp) {
+      if (!def) throw new FilterError(`${op.pos}: "${t.v}" is a protocol and cannot be compared`, op.pos);
+      i++;
+      return { k: 'cmp', name, get: def[2], op: cmp, v: value() };
+    }
+    if (isWord('contains')) { i++; return { k: 'contains', get: def ? def[2] : () => null, v: value() }; }
+    if (isWord('in')) {
+      i++;
+      if (!isOp('{')) fail('expected "{" after "in"');
+      i++;
+      const vals = [];
+      while (!isOp('}')) {
+        if (peek().t === 'end') fail('expected "}"');
+        const a = value();
+        if (isOp('..')) { i++; vals.push([a, value()]); } else vals.push([a, a]);
+      }
+      i++;
+      return { k: 'in', name, get: def[2], vals };
+    }
+    return def ? { k: 'has', get: def[2] } : { k: 'proto', test: PROTOS[name] };
+  }
+  const e = or();
+  if (peek().t !== 'end') fail('expected "and", "or" or the end');
+  return e;
+}
+
+function ipNum(a) {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a ?? '');
+  return m ? ((+m[1] << 24) >>> 0) + (+m[2] << 16) + (+m[3] << 8) + +m[4] : null;
+}
+function cmpOne(x, op, v) {
+  if (x === null || x === undefined) return false;
+  if (typeof x === 'number') {
+    const n = Number(v);
+    if (!Number.isFinite(n)) return false;
+    return { eq: x === n, ne: x !== n, gt: x > n, lt: x < n, ge: x >= n, le: x <= n }[op];
+  }
+  const cidr = /^([\d.]+)\/(\d+)$/.exec(v);
+  if (cidr && ipNum(x) !== null) {
+    const bits = Number(cidr[2]);
+    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+    const eq = ((ipNum(x) & mask) >>> 0) === ((ipNum(cidr[1]) & mask) >>> 0);
+    return op === 'eq' ? eq : op === 'ne' ? !eq : false;
+  }
+  const a = String(x).toLowerCase(), b = String(v).toLowerCase();
+  return { eq: a === b, ne: a !== b, gt: a > b, lt: a < b, ge: a >= b, le: a <= b }[op];
+}
+function evalFilter(e, p) {
+  switch (e.k) {
+    case 'or': return evalFilter(e.l, p) || evalFilter(e.r, p);
+    case 'and': return evalFilter(e.l, p) && evalFilter(e.r, p);
+    case 'not': return !evalFilter(e.e, p);
+    case 'proto': return e.test(p);
+    case 'has': { const x = e.get(p); return Array.isArray(x) ? x.some((y) => y != null) : x != null; }
+    case 'contains': { const x = e.get(p); return (Array.isArray(x) ? x : [x]).some((y) => y != null && String(y).includes(e.v)); }
+    case 'in': { const x = e.get(p); return (Array.isArray(x) ? x : [x]).some((y) => e.vals.some(([lo, hi]) => cmpOne(y, 'ge', lo) && cmpOne(y, 'le', hi))); }
+    case 'cmp': {
+      const x = e.get(p);
+      const xs = Array.isArray(x) ? x : [x];
+      // Wireshark 4: a != b is !(a == b)
+      if (e.op === 'ne') return !xs.some((y) => cmpOne(y, 'eq', e.v));
+      return xs.some((y) => cmpOne(y, e.op, e.v));
+    }
+  }
+  return false;
+}
+/** frame.number bounds of the top-level conjunction (so a jump to frame F does not scan frames 1..F). */
+function frameBounds(e, b = { min: 1, max: Infinity, only: true }) {
+  if (!e) return b;
+  if (e.k === 'and') { frameBounds(e.l, b); frameBounds(e.r, b); return b; }
+  if (e.k === 'cmp' && e.name === 'frame.number' && /^\d+$/.test(e.v)) {
+    const n = Number(e.v);
+    if (e.op === 'gt') b.min = Math.max(b.min, n + 1);
+    else if (e.op === 'ge') b.min = Math.max(b.min, n);
+    else if (e.op === 'lt') b.max = Math.min(b.max, n - 1);
+    else if (e.op === 'le') b.max = Math.min(b.max, n);
+    else if (e.op === 'eq') { b.min = Math.max(b.min, n); b.max = Math.min(b.max, n); }
+    else b.only = false;
+    return b;
+  }
+  b.only = false;
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scope: capture ids, from/to, q
+
+function timeParam(q, name) {
+  const v = q.get(name);
+  if (v === null || v === '') return null;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new HttpError(400, `${name} must be epoch seconds or ISO 8601`);
+  return ms / 1000;
+}
+function scopeOf(q) {
+  const capS = q.get('capture');
+  let caps = captures.map((c) => c.id);
+  if (capS) {
+    if (!/^\d+(,\d+)*$/.test(capS)) throw new HttpError(400, `capture must be ids, got "${capS}"`);
+    caps = capS.split(',').map(Number);
+    for (const id of caps) if (!store.has(id)) throw new HttpError(404, `no capture ${id}`);
+  }
+  caps.sort((a, b) => a - b);
+  const from = timeParam(q, 'from'), to = timeParam(q, 'to');
+  const text = q.get('q') ?? '';
+  let ast = null;
+  if (text.trim()) {
+    try { ast = parseFilter(text); } catch (e) {
+      if (e instanceof FilterError) throw Object.assign(new HttpError(400, e.message), { position: e.position });
+      throw e;
+    }
+  }
+  const test = (p) => (from === null || Number(p.ts) >= from) && (to === null || Number(p.ts) <= to) && (!ast || evalFilter(ast, p));
+  return { caps, from, to, ast, test };
+}
+/** Rows of the scope in (capture, frame) order, starting after the cursor [capture, frame]. */
+function* scan(scope, after = [0, 0]) {
+  const b = frameBounds(scope.ast);
+  for (const id of scope.caps) {
+    if (id < after[0]) continue;
+    const s = store.get(id);
+    const start = Math.max(b.min, id === after[0] ? after[1] + 1 : 1);
+    const end = Math.min(b.max, s.count);
+    for (let f = start; f <= end; f++) {
+      const p = s.get(f);
+      if (p && scope.test(p)) yield p;
+    }
+  }
+}
+function count(scope) {
+  const b = frameBounds(scope.ast);
+  if (b.only && scope.from === null && scope.to === null) {
+    return scope.caps.reduce((a, id) => a + Math.max(0, Math.min(b.max, store.get(id).count) - b.min + 1), 0);
+  }
+  let n = 0;
+  for (const _ of scan(scope)) n++;
+  return n;
+}
+const cursor = (p) => Buffer.from(`${p.capture_id}:${p.frame}`).toString('base64url');
+function afterParam(q) {
+  const v = q.get('after');
+  if (v === null || v === '') return [0, 0];
+  const m = /^(\d+):(\d+)$/.exec(Buffer.from(v, 'base64url').toString());
+  if (!m) throw new HttpError(400, 'bad cursor');
+  return [Number(m[1]), Number(m[2])];
+}
+function limitParam(q, max = 1000) {
+  const v = q.get('limit') ?? '100';
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new HttpError(400, `limit must be between 1 and ${max}`);
+  return Number(v);
+}
+function page(q) {
+  const scope = scopeOf(q);
+  const limit = limitParam(q);
+  const out = [];
+  let more = false;
+  for (const p of scan(scope, afterParam(q))) {
+    if (out.length === limit) { more = true; break; }
+    out.push(p);
+  }
+  return { packets: out, next: more ? cursor(out.at(-1)) : null };
+}
+function allRows(scope) {
+  return [...scan(scope)];
+}
+function findPacket(id) {
+  for (const s of store.values()) {
+    if (!s.rows) { if (id > 10_000_000) return s.get(id - 10_000_000); continue; }
+    const p = s.rows.find((r) => r.id === id);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Frame bytes and the layer tree, synthesized from a row (the real Analyzer decodes the stored frame).
+
+function macBytes(m) {
+  const parts = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(m ?? '') ? m.split(':').map((x) => parseInt(x, 16)) : [0, 0, 0, 0, 0, 0];
+  return parts;
+}
+function frameOf(p) {
+  const b = [];
+  const layers = [];
+  const f = (name, label, value, offset, length) => ({ name, label, value, offset, length });
+  b.push(...macBytes(p.eth_dst), ...macBytes(p.eth_src));
+  const isV4 = !!v4(p.src_ip), isV6 = !!v6(p.src_ip);
+  const etype = p.protocol === 'ARP' ? 0x0806 : isV6 ? 0x86dd : 0x0800;
+  b.push(etype >> 8, etype & 255);
+  layers.push({ name: 'eth', offset: 0, length: 14, fields: [
+    f('eth.dst', 'Destination', p.eth_dst, 0, 6), f('eth.src', 'Source', p.eth_src, 6, 6),
+    f('eth.type', 'Type', `0x${etype.toString(16).padStart(4, '0')}`, 12, 2)] });
+  let off = 14;
+  if (isV4) {
+    const ipb = [0x45, 0, (p.len - 14) >> 8, (p.len - 14) & 255, 0x12, 0x34, 0x40, 0, 64, p.ip_proto ?? 0, 0xbe, 0xef,
+      ...p.src_ip.split('.').map(Number), ...p.dst_ip.split('.').map(Number)];
+    b.push(...ipb);
+    layers.push({ name: 'ip', offset: off, length: 20, fields: [
+      f('ip.version', 'Version', 4, off, 1), f('ip.len', 'Total Length', p.len - 14, off + 2, 2),
+      f('ip.id', 'Identification', '0x1234', off + 4, 2), f('ip.ttl', 'Time to Live', 64, off + 8, 1),
+      f('ip.proto', 'Protocol', p.ip_proto, off + 9, 1), f('ip.checksum', 'Header Checksum', '0xbeef', off + 10, 2),
+      f('ip.src', 'Source Address', p.src_ip, off + 12, 4), f('ip.dst', 'Destination Address', p.dst_ip, off + 16, 4)] });
+    off += 20;
+  } else if (isV6) {
+    b.push(0x60, 0, 0, 0, 0, 0, p.ip_proto ?? 59, 64, ...new Array(32).fill(0).map((_, i) => (i * 7) & 255));
+    layers.push({ name: 'ipv6', offset: off, length: 40, fields: [
+      f('ipv6.nxt', 'Next Header', p.ip_proto, off + 6, 1), f('ipv6.hlim', 'Hop Limit', 64, off + 7, 1),
+      f('ipv6.src', 'Source Address', p.src_ip, off + 8, 16), f('ipv6.dst', 'Destination Address', p.dst_ip, off + 24, 16)] });
+    off += 40;
+  }
+  if (p.ip_proto === 6 && p.src_port !== null) {
+    b.push(p.src_port >> 8, p.src_port & 255, p.dst_port >> 8, p.dst_port & 255, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0);
+    layers.push({ name: 'tcp', offset: off, length: 20, fields: [
+      f('tcp.srcport', 'Source Port', p.src_port, off, 2), f('tcp.dstport', 'Destination Port', p.dst_port, off + 2, 2),
+      f('tcp.seq_raw', 'Sequence Number (raw)', 1, off + 4, 4), f('tcp.ack_raw', 'Acknowledgment number (raw)', 1, off + 8, 4),
+      f('tcp.flags', 'Flags', '0x010', off + 12, 2), f('tcp.window_size_value', 'Window', 65535, off + 14, 2),
+      f('tcp.stream', 'Stream index', p.stream, -1, 0)] });
+    off += 20;
+  } else if (p.ip_proto === 17 && p.src_port !== null) {
+    const ul = Math.max(8, p.len - off);
+    b.push(p.src_port >> 8, p.src_port & 255, p.dst_port >> 8, p.dst_port & 255, ul >> 8, ul & 255, 0, 0);
+    layers.push({ name: 'udp', offset: off, length: 8, fields: [
+      f('udp.srcport', 'Source Port', p.src_port, off, 2), f('udp.dstport', 'Destination Port', p.dst_port, off + 2, 2),
+      f('udp.length', 'Length', ul, off + 4, 2), f('udp.stream', 'Stream index', p.stream, -1, 0)] });
+    off += 8;
+  }
+  const payload = Buffer.from(p.summary, 'utf8');
+  const room = Math.max(0, p.len - off);
+  for (let i = 0; i < room; i++) b.push(i < payload.length ? payload[i] : 0);
+  const app = p.protocol.toLowerCase();
+  if (room > 0 && !['tcp', 'udp'].includes(app)) {
+    layers.push({ name: app, offset: off, length: room, fields: [
+      f(`${app}.info`, 'Summary', p.summary, off, Math.min(room, payload.length) || room)] });
+  }
+  const bytes = Buffer.from(b.slice(0, Math.max(p.len, off)));
+  return { bytes, layers };
+}
+function pcapOf(rows) {
+  const head = Buffer.alloc(24);
+  head.writeUInt32LE(0xa1b23c4d, 0); head.writeUInt16LE(2, 4); head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(262144, 16); head.writeUInt32LE(1, 20);
+  const parts = [head];
+  for (const p of rows) {
+    const { bytes } = frameOf(p);
+    const rec = Buffer.alloc(16);
+    const [s, f] = p.ts.split('.');
+    rec.writeUInt32LE(Number(s), 0); rec.writeUInt32LE(Number(f), 4);
+    rec.writeUInt32LE(bytes.length, 8); rec.writeUInt32LE(bytes.length, 12);
+    parts.push(rec, bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Flows (conversations by capture, transport and stream)
+
+function flowsOf(scope) {
+  const m = new Map();
+  for (const p of scan({ ...scope, ast: null, test: (r) => scopeTime(scope, r) })) {
+    if (p.stream === null || (p.ip_proto !== 6 && p.ip_proto !== 17)) continue;
+    const key = `${p.capture_id}/${p.ip_proto}/${p.stream}`;
+    let fl = m.get(key);
+    if (!fl) {
+      fl = { id: p.capture_id * 100000 + p.ip_proto * 1000 + p.stream, capture_id: p.capture_id, ip_proto: p.ip_proto, stream: p.stream,
+        client_ip: p.src_ip, server_ip: p.dst_ip, client_port: p.src_port, server_port: p.dst_port,
+        first_ts: p.ts, last_ts: p.ts, duration: 0, packets_c2s: 0, packets_s2c: 0, bytes_c2s: 0, bytes_s2c: 0,
+        tcp_state: p.ip_proto === 6 ? 'established' : null, app: null, app_by: null, server_name: null, _rows: [] };
+      m.set(key, fl);
+    }
+    const c2s = p.src_ip === fl.client_ip && p.src_port === fl.client_port;
+    if (c2s) { fl.packets_c2s++; fl.bytes_c2s += p.len; } else { fl.packets_s2c++; fl.bytes_s2c += p.len; }
+    fl.last_ts = p.ts;
+    fl.duration = Number((Number(p.ts) - Number(fl.first_ts)).toFixed(6));
+    const proto = p.protocol;
+    if (!fl.app && proto !== 'TCP' && proto !== 'UDP') { fl.app = proto; fl.app_by = 'port'; }
+    const sni = /SNI=([^)]+)/.exec(p.summary)?.[1];
+    if (sni) { fl.server_name = sni; fl.app_by = 'sni'; }
+    if (/\bRST\b/.test(p.summary)) fl.tcp_state = 'reset';
+    fl._rows.push(p);
+  }
+  let flows = [...m.values()];
+  if (scope.ast) flows = flows.filter((fl) => fl._rows.some((p) => evalFilter(scope.ast, p)));
+  return flows;
+}
+function scopeTime(scope, p) {
+  return (scope.from === null || Number(p.ts) >= scope.from) && (scope.to === null || Number(p.ts) <= scope.to);
+}
+const publicFlow = ({ _rows, ...fl }) => fl;
+function findFlow(id) {
+  return flowsOf({ caps: captures.map((c) => c.id).filter((c) => store.get(c).rows), from: null, to: null, ast: null, test: () => true })
+    .find((f) => f.id === id);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Statistics
+
+function hierarchy(rows) {
+  const root = { children: new Map() };
+  for (const p of rows) {
+    const path = ['eth'];
+    if (v4(p.src_ip)) path.push('ip'); else if (v6(p.src_ip)) path.push('ipv6');
+    if (p.ip_proto === 6) path.push('tcp'); else if (p.ip_proto === 17) path.push('udp');
+    const app = p.protocol.toLowerCase();
+    if (!path.includes(app)) path.push(app);
+    let node = root;
+    for (const name of path) {
+      let child = node.children.get(name);
+      if (!child) { child = { protocol: name, packets: 0, bytes: 0, children: new Map() }; node.children.set(name, child); }
+      child.packets++; child.bytes += p.len;
+      node = child;
+    }
+  }
+  const out = (n) => [...n.children.values()].sort((a, b) => b.packets - a.packets)
+    .map((c) => ({ protocol: c.protocol, packets: c.packets, bytes: c.bytes, children: out(c) }));
+  return out(root);
+}
+function conversations(rows, type) {
+  const first = rows.length ? Number(rows[0].ts) : 0;
+  const m = new Map();
+  for (const p of rows) {
+    let a, b, ap = null, bp = null;
+    if (type === 'eth') { a = p.eth_src; b = p.eth_dst; }
+    else if (type === 'ip' || type === 'ipv6') {
+      const ok = type === 'ip' ? v4(p.src_ip) : v6(p.src_ip);
+      if (!ok) continue;
+      a = p.src_ip; b = p.dst_ip;
+    } else {
+      if (p.ip_proto !== (type === 'tcp' ? 6 : 17) || p.src_port === null) continue;
+      a = p.src_ip; b = p.dst_ip; ap = p.src_port; bp = p.dst_port;
+    }
+    const fwd = `${a}|${ap}` <= `${b}|${bp}`;
+    const key = fwd ? `${a}|${ap}|${b}|${bp}` : `${b}|${bp}|${a}|${ap}`;
+    let c = m.get(key);
+    if (!c) {
+      c = fwd ? { a, b, a_port: ap, b_port: bp } : { a: b, b: a, a_port: bp, b_port: ap };
+      Object.assign(c, { packets_ab: 0, bytes_ab: 0, packets_ba: 0, bytes_ba: 0, packets: 0, bytes: 0, start: Number(p.ts) - first, _last: Number(p.ts) });
+      m.set(key, c);
+    }
+    if (c.a === a && c.a_port === ap) { c.packets_ab++; c.bytes_ab += p.len; } else { c.packets_ba++; c.bytes_ba += p.len; }
+    c.packets++; c.bytes += p.len; c._last = Number(p.ts);
+  }
+  return [...m.values()].map(({ _last, ...c }) => ({ ...c, start: Number(c.start.toFixed(6)), duration: Number((_last - first - c.start).toFixed(6)) }))
+    .sort((x, y) => y.bytes - x.bytes);
+}
+function endpoints(rows, type) {
+  const m = new Map();
+  const add = (address, port, dir, len) => {
+    const key = `${address}|${port}`;
+    let e = m.get(key);
+    if (!e) { e = { address, port, packets: 0, bytes: 0, tx_packets: 0, tx_bytes: 0, rx_packets: 0, rx_bytes: 0 }; m.set(key, e); }
+    e.packets++; e.bytes += len;
+    if (dir === 'tx') { e.tx_packets++; e.tx_bytes += len; } else { e.rx_packets++; e.rx_bytes += len; }
+  };
+  for (const p of rows) {
+    if (type === 'eth') { add(p.eth_src, null, 'tx', p.len); add(p.eth_dst, null, 'rx', p.len); continue; }
+    if (type === 'ip' || type === 'ipv6') {
+      if (!(type === 'ip' ? v4(p.src_ip) : v6(p.src_ip))) continue;
+      add(p.src_ip, null, 'tx', p.len); add(p.dst_ip, null, 'rx', p.len); continue;
+    }
+    if (p.ip_proto !== (type === 'tcp' ? 6 : 17) || p.src_port === null) continue;
+    add(p.src_ip, p.src_port, 'tx', p.len); add(p.dst_ip, p.dst_port, 'rx', p.len);
+  }
+  return [...m.values()].sort((a, b) => b.bytes - a.bytes);
+}
+function counted(values) {
+  const m = new Map();
+  for (const v of values) if (v != null) m.set(v, (m.get(v) ?? 0) + 1);
+  return [...m.entries()].map(([value, count]) => ({ value: String(value), count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+}
+function io(rows, interval) {
+  const m = new Map();
+  for (const p of rows) {
+    const t = Math.floor(Number(p.ts) / interval) * interval;
+    const b = m.get(t) ?? { t, packets: 0, bytes: 0 };
+    b.packets++; b.bytes += p.len;
+    m.set(t, b);
+  }
+  return [...m.values()].sort((a, b) => a.t - b.t);
+}
+/** Statistics over the scope; a huge synthetic capture is sampled to its first 200k rows. */
+function statRows(scope) {
+  const out = [];
+  for (const p of scan(scope)) { out.push(p); if (out.length >= 200_000) break; }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Server-sent events, uploads, live captures
+
+const sse = new Set();
+function emit(event, data) {
+  const msg = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  for (const res of sse) res.write(msg);
+}
+function newCapture(name, source, state) {
+  const id = nextCaptureId++;
+  const c = { id, name, source, state, packets: 0, bytes: 0, first_ts: null, last_ts: null, link_types: [1], report: {},
+    created_at: new Date().toISOString() };
+  captures.push(c);
+  store.set(id, arrayStore([]));
+  return c;
+}
+function addPackets(c, n, baseNs) {
+  const s = store.get(c.id);
+  const r = rng(c.id * 31 + s.rows.length);
+  for (let k = 0; k < n; k++) {
+    const frame = s.rows.length + 1;
+    const ns = baseNs + BigInt(k) * 1_000_000n + BigInt(int(r, 0, 999_999));
+    s.rows.push(makePacket(r, c, frame, fmtTs(ns), nextPacketId++));
+  }
+  captureStats(c);
+}
+function upload(req, res, name) {
+  let size = 0;
+  req.on('data', (d) => { size += d.length; if (size > 512 * 1024 * 1024) req.destroy(); });
+  req.on('end', () => {
+    const c = newCapture(name || 'upload.pcap', `upload:${name}`, 'importing');
+    const total = Math.max(20, Math.min(4000, Math.floor(size / 120)));
+    const steps = 8;
+    let step = 0;
+    const start = BigInt(Date.now() - 3_600_000) * 1_000_000n;
+    const t = setInterval(() => {
+      step++;
+      addPackets(c, Math.ceil(total / steps), start + BigInt(step) * 1_000_000_000n);
+      if (step >= steps) { c.state = 'complete'; clearInterval(t); }
+      emit('progress', { capture: c.id, packets: c.packets, bytes: Math.min(size, Math.round((size * step) / steps)), bytes_total: size, state: c.state });
+      if (c.state === 'complete') emit('capture', { id: c.id, state: c.state, packets: c.packets, bytes: c.bytes });
+    }, 250);
+    sendJson(res, 202, { id: c.id });
+  });
+}
+const live = new Map(); // capture id → timer
+function startLive(body) {
+  const iface = body?.interface;
+  if (typeof iface !== 'string' || !INTERFACES.some((i) => i.name === iface)) throw new HttpError(400, `unknown interface "${iface}"`);
+  const c = newCapture(`live-${iface}`, `live:${iface}${body.filter ? ` (${body.filter})` : ''}`, 'live');
+  let last = 0, lastT = Date.now();
+  const timer = setInterval(() => {
+    addPackets(c, 1 + Math.floor(Math.random() * 6), BigInt(Date.now()) * 1_000_000n);
+  }, 200);
+  const counters = setInterval(() => {
+    const now = Date.now();
+    emit('counters', { capture: c.id, packets: c.packets, bytes: c.bytes, pps: Math.round(((c.packets - last) * 1000) / (now - lastT)), drops: 0 });
+    last = c.packets; lastT = now;
+  }, 1000);
+  live.set(c.id, () => { clearInterval(timer); clearInterval(counters); });
+  return c.id;
+}
+const INTERFACES = [
+  { name: 'lo', description: 'Loopback', addresses: ['127.0.0.1', '::1'], up: true, loopback: true },
+  { name: 'eth0', description: 'Ethernet', addresses: ['192.168.1.23'], up: true, loopback: false },
+  { name: 'wlan0', description: 'Wi-Fi', addresses: [], up: false, loopback: false },
+];
+
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP
 
@@ -263,93 +872,190 @@ class HttpError extends Error {
   constructor(status, message) { super(message); this.status = status; }
 }
 
-function captureParam(q) {
-  const v = q.get('capture');
-  if (v === null || v === '') return null;
-  if (!/^\d+$/.test(v)) throw new HttpError(400, `capture must be a positive integer, got "${v}"`);
-  const id = Number(v);
-  if (!captures.some((c) => c.id === id)) throw new HttpError(404, `no capture ${id}`);
-  return id;
-}
-function limitParam(q) {
-  const v = q.get('limit') ?? '100';
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000) throw new HttpError(400, 'limit must be between 1 and 1000');
-  return Number(v);
-}
-function afterParam(q) {
-  const v = q.get('after');
-  if (v === null || v === '') return 0;
-  const m = /^c(\d+)$/.exec(Buffer.from(v, 'base64url').toString());
-  if (!m) throw new HttpError(400, 'bad cursor');
-  return Number(m[1]);
-}
-function page(rows, q) {
-  const limit = limitParam(q), after = afterParam(q);
-  const start = rows.findIndex((p) => p.id > after);
-  const slice = start < 0 ? [] : rows.slice(start, start + limit);
-  const more = start >= 0 && start + limit < rows.length;
-  return { packets: slice, next: more ? Buffer.from(`c${slice.at(-1).id}`).toString('base64url') : null };
-}
+const FIELD_LIST = [
+  ...Object.entries(FIELD_DEFS).map(([name, [type, label]]) => ({ name, type, label })),
+  ...Object.keys(PROTOS).map((name) => ({ name, type: 'protocol', label: name.toUpperCase() })),
+].sort((a, b) => a.name.localeCompare(b.name));
 
-function route(url) {
+function route(method, url) {
   const q = url.searchParams;
-  switch (url.pathname) {
-    case '/healthz': return { ok: true };
-    case '/captures': return captures;
-    case '/protocol_summary': {
-      const cap = captureParam(q);
-      const m = new Map();
-      for (const p of packets) {
-        if (cap !== null && p.capture_id !== cap) continue;
-        const e = m.get(p.protocol) ?? { protocol: p.protocol, packets: 0, bytes: 0 };
-        e.packets++; e.bytes += p.len;
-        m.set(p.protocol, e);
+  const path = url.pathname;
+  let m;
+  if (method === 'GET') {
+    switch (path) {
+      case '/healthz': case '/readyz': return { ok: true };
+      case '/captures': return captures;
+      case '/protocol_summary': {
+        const mm = new Map();
+        for (const p of statRows(scopeOf(q))) {
+          const e = mm.get(p.protocol) ?? { protocol: p.protocol, packets: 0, bytes: 0 };
+          e.packets++; e.bytes += p.len;
+          mm.set(p.protocol, e);
+        }
+        return [...mm.values()].sort((a, b) => b.packets - a.packets || a.protocol.localeCompare(b.protocol));
       }
-      return [...m.values()].sort((a, b) => b.packets - a.packets || a.protocol.localeCompare(b.protocol));
-    }
-    case '/packets': {
-      const cap = captureParam(q);
-      return page(cap === null ? packets : packets.filter((p) => p.capture_id === cap), q);
-    }
-    case '/filter': {
-      const cap = captureParam(q);
-      const proto = q.get('protocol')?.toLowerCase() || null;
-      const ip = q.get('ip') || null;
-      const portS = q.get('port');
-      let port = null;
-      if (portS !== null && portS !== '') {
-        if (!/^\d+$/.test(portS) || Number(portS) > 65535) throw new HttpError(400, `port must be 0..65535, got "${portS}"`);
-        port = Number(portS);
+      case '/packets': case '/filter':
+        if (q.get('q') === 'boom') throw new HttpError(500, 'simulated failure');
+        return page(q);
+      case '/count': return { count: count(scopeOf(q)) };
+      case '/filter/check': scopeOf(new URLSearchParams({ q: q.get('q') ?? '' })); return { ok: true };
+      case '/fields': return FIELD_LIST;
+      case '/interfaces': return INTERFACES;
+      case '/flows': {
+        const sort = q.get('sort') ?? 'bytes';
+        const order = q.get('order') === 'asc' ? 1 : -1;
+        const key = { bytes: (f) => f.bytes_c2s + f.bytes_s2c, packets: (f) => f.packets_c2s + f.packets_s2c,
+          first_ts: (f) => Number(f.first_ts), duration: (f) => f.duration }[sort];
+        if (!key) throw new HttpError(400, `sort must be bytes, packets, first_ts or duration`);
+        const flows = flowsOf(scopeOf(q)).map(publicFlow).sort((a, b) => (key(a) - key(b)) * order || a.id - b.id);
+        const limit = limitParam(q);
+        const after = q.get('after') ? Number(Buffer.from(q.get('after'), 'base64url').toString()) : 0;
+        const slice = flows.slice(after, after + limit);
+        return { flows: slice, next: after + limit < flows.length ? Buffer.from(String(after + limit)).toString('base64url') : null };
       }
-      if (q.get('q') === 'boom') throw new HttpError(500, 'simulated failure');
-      return page(packets.filter((p) =>
-        (cap === null || p.capture_id === cap) &&
-        (proto === null || p.protocol.toLowerCase() === proto) &&
-        (ip === null || p.src_ip === ip || p.dst_ip === ip) &&
-        (port === null || p.src_port === port || p.dst_port === port)), q);
+      case '/stats/hierarchy': { const rows = statRows(scopeOf(q)); return { packets: rows.length, bytes: rows.reduce((a, p) => a + p.len, 0), tree: hierarchy(rows) }; }
+      case '/stats/conversations': { const type = q.get('type') ?? 'ip'; return { type, conversations: conversations(statRows(scopeOf(q)), type).slice(0, 500) }; }
+      case '/stats/endpoints': { const type = q.get('type') ?? 'ip'; return { type, endpoints: endpoints(statRows(scopeOf(q)), type).slice(0, 500) }; }
+      case '/stats/io': {
+        const interval = Number(q.get('interval') ?? 1);
+        if (!(interval > 0)) throw new HttpError(400, 'interval must be > 0');
+        return { interval, buckets: io(statRows(scopeOf(q)), interval) };
+      }
+      case '/stats/dns': {
+        const rows = statRows(scopeOf(q)).filter((p) => p.protocol === 'DNS' || p.protocol === 'MDNS');
+        return {
+          names: counted(rows.map((p) => FIELD_DEFS['dns.qry.name'][2]({ ...p, protocol: 'DNS' }))),
+          types: counted(rows.map((p) => /\b(A|AAAA|HTTPS|PTR)\b/.exec(p.summary)?.[1])),
+          rcodes: counted(rows.filter((p) => p.summary.includes('response')).map(() => 'NoError')),
+        };
+      }
+      case '/stats/http': {
+        const rows = statRows(scopeOf(q)).filter((p) => p.protocol === 'HTTP');
+        return {
+          hosts: counted(rows.filter((p) => /^(GET|POST)/.test(p.summary)).map((p) => NAMES[(p.stream ?? 0) % NAMES.length])),
+          methods: counted(rows.map((p) => /^(GET|POST|PUT|HEAD)\b/.exec(p.summary)?.[1])),
+          status_codes: counted(rows.map((p) => /^HTTP\/1\.1 (\d+)/.exec(p.summary)?.[1])),
+          user_agents: counted(rows.filter((p) => /^(GET|POST)/.test(p.summary)).map(() => 'curl/8.4.0')),
+        };
+      }
+      case '/stats/tls': {
+        const rows = statRows(scopeOf(q)).filter((p) => p.protocol.startsWith('TLS'));
+        return {
+          server_names: counted(rows.map((p) => /SNI=([^)]+)/.exec(p.summary)?.[1])),
+          versions: counted(rows.map((p) => p.protocol)),
+          ja3: counted(rows.filter((p) => p.summary.startsWith('Client Hello')).map(() => '771,4865-4866-4867,0-23-65281,29-23-24,0')),
+          ja4: counted(rows.filter((p) => p.summary.startsWith('Client Hello')).map(() => 't13d1516h2_8daaf6152771_b0da82dd1658')),
+        };
+      }
+      case '/stats/anomalies': {
+        const mm = new Map();
+        for (const p of statRows(scopeOf(q))) {
+          const names = [];
+          if (p.malformed) names.push('malformed_packet');
+          if (/\bRST\b/.test(p.summary)) names.push('tcp_reset');
+          for (const name of names) {
+            const key = `${p.capture_id}/${name}`;
+            const a = mm.get(key) ?? { name, count: 0, first_frame: p.frame, capture_id: p.capture_id };
+            a.count++;
+            mm.set(key, a);
+          }
+        }
+        return { anomalies: [...mm.values()].sort((a, b) => b.count - a.count) };
+      }
     }
-    default: throw new HttpError(404, `no route ${url.pathname}`);
+    if ((m = /^\/packets\/(\d+)$/.exec(path))) {
+      const p = findPacket(Number(m[1]));
+      if (!p) throw new HttpError(404, `no packet ${m[1]}`);
+      const { bytes, layers } = frameOf(p);
+      const frameLayer = { name: 'frame', offset: 0, length: bytes.length, fields: [
+        { name: 'frame.number', label: 'Frame Number', value: p.frame, offset: -1, length: 0 },
+        { name: 'frame.time_epoch', label: 'Epoch Arrival Time', value: p.ts, offset: -1, length: 0 },
+        { name: 'frame.len', label: 'Frame Length', value: p.len, offset: -1, length: 0 },
+        { name: 'frame.cap_len', label: 'Capture Length', value: p.caplen, offset: -1, length: 0 }] };
+      return { packet: p, layers: [frameLayer, ...layers], bytes: bytes.toString('hex') };
+    }
+    if ((m = /^\/flows\/(\d+)(\/stream)?$/.exec(path))) {
+      const fl = findFlow(Number(m[1]));
+      if (!fl) throw new HttpError(404, `no flow ${m[1]}`);
+      if (!m[2]) return publicFlow(fl);
+      return { flow: publicFlow(fl), segments: fl._rows.map((p) => ({
+        dir: p.src_ip === fl.client_ip && p.src_port === fl.client_port ? 0 : 1, frame: p.frame, ts: p.ts,
+        data: Buffer.from(`${p.summary}\r\n`).toString('base64') })) };
+    }
   }
+  throw new HttpError(404, `no route ${method} ${path}`);
 }
 
-const server = http.createServer((req, res) => {
-  const send = (status, body) => {
-    const json = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
-    res.end(json);
-  };
+function sendJson(res, status, body) {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
+}
+function readJson(req) {
+  return new Promise((resolve, reject) => {
+    let s = '';
+    req.on('data', (d) => (s += d));
+    req.on('end', () => { try { resolve(s ? JSON.parse(s) : {}); } catch { reject(new HttpError(400, 'body is not JSON')); } });
+  });
+}
+
+const server = http.createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://mock');
-  let status = 200, body;
-  if (req.method !== 'GET') { status = 405; body = { error: 'method not allowed' }; }
-  else {
-    try { body = route(url); } catch (e) {
-      status = e instanceof HttpError ? e.status : 500;
-      body = { error: e instanceof Error ? e.message : String(e) };
+  const path = url.pathname;
+  console.log(`${req.method} ${req.url}`);
+  try {
+    if (req.method === 'GET' && path === '/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.write(': hello\n\n');
+      sse.add(res);
+      req.on('close', () => sse.delete(res));
+      return;
     }
+    let m;
+    if (req.method === 'GET' && (path === '/export.pcap' || /^\/flows\/\d+\/export\.pcap$/.test(path))) {
+      let rows;
+      if (path === '/export.pcap') rows = allRows(scopeOf(url.searchParams));
+      else {
+        const fl = findFlow(Number(path.split('/')[2]));
+        if (!fl) throw new HttpError(404, 'no such flow');
+        rows = fl._rows;
+      }
+      const buf = pcapOf(rows);
+      res.writeHead(200, { 'content-type': 'application/vnd.tcpdump.pcap', 'content-length': buf.length,
+        'content-disposition': `attachment; filename="pktlens-export.pcap"` });
+      res.end(buf);
+      return;
+    }
+    if (req.method === 'POST' && path === '/captures') return upload(req, res, url.searchParams.get('name') ?? '');
+    if (req.method === 'POST' && path === '/captures/live') return sendJson(res, 201, { id: startLive(await readJson(req)) });
+    if (req.method === 'DELETE' && (m = /^\/captures\/live\/(\d+)$/.exec(path))) {
+      const id = Number(m[1]);
+      const stop = live.get(id);
+      if (!stop) throw new HttpError(404, `no live capture ${id}`);
+      stop(); live.delete(id);
+      const c = captures.find((x) => x.id === id);
+      if (c) { c.state = 'complete'; emit('capture', { id, state: c.state, packets: c.packets, bytes: c.bytes }); }
+      res.writeHead(204); res.end();
+      return;
+    }
+    if (req.method === 'DELETE' && (m = /^\/captures\/(\d+)$/.exec(path))) {
+      const id = Number(m[1]);
+      const i = captures.findIndex((c) => c.id === id);
+      if (i < 0) throw new HttpError(404, `no capture ${id}`);
+      live.get(id)?.(); live.delete(id);
+      captures.splice(i, 1); store.delete(id);
+      res.writeHead(204); res.end();
+      return;
+    }
+    const body = route(req.method ?? 'GET', url);
+    setTimeout(() => sendJson(res, 200, body), DELAY_MS);
+  } catch (e) {
+    const status = e instanceof HttpError ? e.status : 500;
+    const body = { error: e instanceof Error ? e.message : String(e) };
+    if (e && typeof e.position === 'number') body.position = e.position;
+    setTimeout(() => sendJson(res, status, body), DELAY_MS);
   }
-  console.log(`${req.method} ${req.url} → ${status}`);
-  setTimeout(() => send(status, body), DELAY_MS);
 });
 server.listen(PORT, HOST, () => {
-  console.log(`mock analyzer on http://${HOST}:${PORT} (${captures.length} captures, ${packets.length} packets)`);
+  console.log(`mock analyzer on http://${HOST}:${PORT} (${captures.length} captures)`);
 });

@@ -1,55 +1,95 @@
-import { useCallback, useEffect, useState } from 'react';
-import { listCaptures, protocolSummary, type PacketFilter } from './api';
-import { CaptureList } from './components/CaptureList';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { listCaptures, type Scope } from './api';
 import { Header } from './components/Header';
-import { PacketsPanel } from './components/PacketsPanel';
-import { Panel } from './components/Panel';
-import { ProtocolSummary } from './components/ProtocolSummary';
-import { EmptyState, ErrorState, LoadingBar, LoadingState, errorMessage, isUnreachable } from './components/StatusViews';
+import { EmptyState, ErrorState, LoadingState, errorMessage, isUnreachable } from './components/StatusViews';
 import { useAsync } from './hooks/use-async';
+import { useEvents } from './hooks/use-events';
 import { useTheme } from './hooks/use-theme';
-import { formatBytes, formatCount } from './lib/format';
-import { readViewState, writeViewState } from './lib/url-state';
+import { readViewState, writeViewState, type ViewState } from './lib/url-state';
+import { CapturesPage } from './pages/CapturesPage';
+import { FlowsPage } from './pages/FlowsPage';
+import { OverviewPage } from './pages/OverviewPage';
+import { PacketsPage } from './pages/PacketsPage';
 
-/** While a capture is importing or live, its row (packets, bytes, state) is polled this often. */
-const POLL_MS = 5000;
+/** While a capture is importing or live, the capture list is re-read at most this often (events trigger it). */
+const CAPTURES_THROTTLE_MS = 1000;
+
+export type Navigate = (patch: Partial<ViewState>, mode?: 'push' | 'replace') => void;
 
 export function App() {
-  const theme = useTheme();
-  const [initial] = useState(readViewState);
-  const [captureId, setCaptureId] = useState<number | null>(initial.capture);
-  const [filter, setFilter] = useState<PacketFilter>(initial.filter);
+  const [theme, toggleTheme] = useTheme();
+  const [view, setView] = useState<ViewState>(readViewState);
+  const viewRef = useRef(view);
+  viewRef.current = view;
   const [refreshToken, setRefreshToken] = useState(0);
 
-  const captures = useAsync((signal) => listCaptures(signal), [refreshToken]);
-  const summary = useAsync((signal) => protocolSummary(captureId, signal), [captureId, refreshToken]);
-
-  useEffect(() => writeViewState({ capture: captureId, filter }), [captureId, filter]);
-
-  // A capture that no longer exists (deleted, or a stale link) falls back to all captures.
+  // Back/forward: the address is the state.
   useEffect(() => {
-    if (captureId !== null && captures.data && !captures.data.some((c) => c.id === captureId)) setCaptureId(null);
-  }, [captureId, captures.data]);
+    const onPop = () => setView(readViewState());
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
 
+  const navigate = useCallback<Navigate>((patch, mode = 'push') => {
+    const next = { ...viewRef.current, ...patch };
+    writeViewState(next, mode);
+    viewRef.current = next;
+    setView(next);
+  }, []);
+
+  const captures = useAsync((signal) => listCaptures(signal), [refreshToken]);
+
+  // Capture rows change while importing or live: events ask for a fresh list, at most once a second.
+  const lastReload = useRef(0);
+  const pending = useRef<number | null>(null);
+  const reloadCaptures = captures.reload;
+  const reloadSoon = useCallback(() => {
+    if (pending.current !== null) return;
+    const wait = Math.max(0, lastReload.current + CAPTURES_THROTTLE_MS - Date.now());
+    pending.current = window.setTimeout(() => {
+      pending.current = null;
+      lastReload.current = Date.now();
+      reloadCaptures();
+    }, wait);
+  }, [reloadCaptures]);
+  useEvents('progress', reloadSoon);
+  useEvents('capture', reloadSoon);
+  useEvents('counters', reloadSoon);
+  // Without events (a proxy that buffers them), poll while something is moving.
   const busy = captures.data?.some((c) => c.state === 'importing' || c.state === 'live') ?? false;
   useEffect(() => {
     if (!busy) return;
-    const t = window.setInterval(captures.reload, POLL_MS);
+    const t = window.setInterval(reloadSoon, 2000);
     return () => window.clearInterval(t);
-  }, [busy, captures.reload]);
+  }, [busy, reloadSoon]);
 
   const refresh = useCallback(() => setRefreshToken((n) => n + 1), []);
-  const selectProtocol = useCallback((protocol: string | null) => {
-    setFilter((f) => ({ ...f, protocol: protocol ?? undefined }));
-  }, []);
+
+  // `/` focuses the display filter from anywhere (Packets page); the page handles j/k/Enter itself.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      e.preventDefault();
+      if (viewRef.current.page !== 'packets' && viewRef.current.page !== 'flows') navigate({ page: 'packets' });
+      window.setTimeout(() => document.querySelector<HTMLInputElement>('[data-testid="filter-input"]')?.focus(), 0);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [navigate]);
 
   const list = captures.data;
-  const capture = list?.find((c) => c.id === captureId) ?? null;
+  // Ids in the address that no longer exist (deleted, a stale link) are dropped from the scope.
+  const known = useMemo(
+    () => (list ? view.captures.filter((id) => list.some((c) => c.id === id)) : view.captures),
+    [list, view.captures],
+  );
+  const scope = useMemo<Scope>(() => ({ captures: known, from: view.from, to: view.to }), [known, view.from, view.to]);
+  const selected = useMemo(() => (list ?? []).filter((c) => known.includes(c.id)), [list, known]);
+
   const status = captures.error !== undefined ? (isUnreachable(captures.error) ? 'down' : 'ok') : list ? 'ok' : 'unknown';
-  const anyLoading = captures.loading || summary.loading;
 
   let main;
-  if (list === undefined) {
+  if (list === undefined && view.page !== 'captures') {
     main =
       captures.error !== undefined && !captures.loading ? (
         <div className="page-state">
@@ -60,93 +100,75 @@ export function App() {
           <LoadingState label="Connecting to the Analyzer…" />
         </div>
       );
-  } else if (list.length === 0) {
+  } else if (list && list.length === 0 && view.page !== 'captures') {
     main = (
-      <div className="page-state">
+      <div className="page-state" data-testid="no-data">
         <EmptyState
           title={
             <>
-              No captures yet — run <code>pktlens ingest FILE</code> or <code>pktlens open FILE</code>
+              No captures yet — drop a pcap on the{' '}
+              <button type="button" className="btn btn-link" onClick={() => navigate({ page: 'captures' })}>
+                Captures
+              </button>{' '}
+              page, start a live capture there, or run <code>pktlens ingest FILE</code>
             </>
           }
         >
-          Either loads a pcap or pcapng file (gzip-compressed too) into the database. Press Refresh when it is done.
+          pcap and pcapng files (gzip-compressed too) are decoded and stored; this page fills in as they are.
         </EmptyState>
       </div>
     );
-  } else {
-    const totalPackets = list.reduce((a, c) => a + c.packets, 0);
-    const totalBytes = list.reduce((a, c) => a + c.bytes, 0);
+  } else if (view.page === 'captures' || !list) {
     main = (
-      <main className="layout">
-        <Panel
-          className="panel-captures"
-          title={
-            <>
-              Captures <span className="panel-sub">{formatCount(list.length)}</span>
-            </>
-          }
-          actions={
-            <>
-              <span className="muted small mono">
-                {formatCount(totalPackets)} pkts · {formatBytes(totalBytes)}
-              </span>
-              {captureId !== null && (
-                <button type="button" className="btn btn-small" onClick={() => setCaptureId(null)}>
-                  Show all
-                </button>
-              )}
-            </>
-          }
-        >
-          <LoadingBar active={captures.loading} />
-          <CaptureList captures={list} selected={captureId} onSelect={setCaptureId} />
-        </Panel>
-
-        <Panel
-          className="panel-protocols"
-          title={
-            <>
-              Protocols <span className="panel-sub">{capture ? `#${capture.id}` : 'all captures'}</span>
-            </>
-          }
-          actions={
-            filter.protocol ? (
-              <button type="button" className="btn btn-small" onClick={() => selectProtocol(null)}>
-                Clear “{filter.protocol}”
-              </button>
-            ) : undefined
-          }
-        >
-          <LoadingBar active={summary.loading && summary.data !== undefined} />
-          {summary.error !== undefined && !summary.loading ? (
-            <ErrorState error={summary.error} onRetry={summary.reload} title="Could not load the summary" compact />
-          ) : summary.data === undefined ? (
-            <LoadingState label="Loading summary…" />
-          ) : summary.data.length === 0 ? (
-            <EmptyState title="No protocol data">Nothing has been stored for this selection yet.</EmptyState>
-          ) : (
-            <ProtocolSummary rows={summary.data} active={filter.protocol ?? null} onSelect={selectProtocol} theme={theme} />
-          )}
-        </Panel>
-
-        <PacketsPanel capture={capture} filter={filter} onFilterChange={setFilter} refreshToken={refreshToken} />
-      </main>
+      <CapturesPage
+        captures={list}
+        capturesError={captures.error}
+        loading={captures.loading}
+        onReload={captures.reload}
+        navigate={navigate}
+      />
+    );
+  } else if (view.page === 'packets') {
+    main = (
+      <PacketsPage
+        captures={list}
+        selected={selected}
+        scope={scope}
+        q={view.q}
+        packet={view.packet}
+        navigate={navigate}
+        refreshToken={refreshToken}
+        theme={theme}
+      />
+    );
+  } else if (view.page === 'flows') {
+    main = <FlowsPage captures={list} scope={scope} q={view.q} navigate={navigate} refreshToken={refreshToken} />;
+  } else {
+    main = (
+      <OverviewPage captures={list} selected={selected} scope={scope} navigate={navigate} refreshToken={refreshToken} theme={theme} />
     );
   }
 
   return (
     <div className="app">
       <Header
+        page={view.page}
+        onPage={(page) => navigate({ page })}
         captures={list}
-        selected={captureId}
-        onSelect={setCaptureId}
+        selected={known}
+        onSelect={(ids) => navigate({ captures: ids, packet: null })}
+        from={view.from}
+        to={view.to}
+        onClearTime={() => navigate({ from: null, to: null })}
+        onTime={(from, to) => navigate({ from, to })}
         onRefresh={refresh}
-        refreshing={anyLoading}
+        refreshing={captures.loading}
         status={status}
+        theme={theme}
+        onToggleTheme={toggleTheme}
       />
       {list !== undefined && captures.error !== undefined && !captures.loading && (
-        <div className="banner banner-error" role="alert">
+        <div className="banner banner-error" role="alert" data-testid="banner-error">
           <strong>{isUnreachable(captures.error) ? 'Analyzer unreachable' : 'Refresh failed'}:</strong>{' '}
           {errorMessage(captures.error)} — showing the last data received.
           <button type="button" className="btn btn-small" onClick={refresh}>
@@ -157,4 +179,9 @@ export function App() {
       {main}
     </div>
   );
+}
+
+export function isTyping(t: EventTarget | null): boolean {
+  if (!(t instanceof HTMLElement)) return false;
+  return t.isContentEditable || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT';
 }

@@ -1,19 +1,37 @@
 import type { Capture } from '../api';
-import { formatCount } from '../lib/format';
+import type { Theme } from '../hooks/use-theme';
+import { formatCount, formatIsoNs, parseEpochNs } from '../lib/format';
+import { PAGES, type Page } from '../lib/url-state';
 import { Icon } from './Icon';
+import { TimeRangeEditor } from './TimeRangeEditor';
 
 interface Props {
+  page: Page;
+  onPage: (p: Page) => void;
   captures: Capture[] | undefined;
-  selected: number | null;
-  onSelect: (id: number | null) => void;
+  selected: number[];
+  onSelect: (ids: number[]) => void;
+  from: string | null;
+  to: string | null;
+  onClearTime: () => void;
+  onTime: (from: string | null, to: string | null) => void;
   onRefresh: () => void;
   refreshing: boolean;
   status: 'ok' | 'down' | 'unknown';
+  theme: Theme;
+  onToggleTheme: () => void;
 }
 
-export function Header({ captures, selected, onSelect, onRefresh, refreshing, status }: Props) {
-  const list = captures ?? [];
-  const known = selected === null || list.some((c) => c.id === selected);
+const LABELS: Record<Page, string> = { overview: 'Overview', packets: 'Packets', flows: 'Flows', captures: 'Captures' };
+
+function timeLabel(t: string | null): string {
+  const ns = t ? parseEpochNs(t) : null;
+  return ns === null ? '…' : formatIsoNs(ns, 3).replace('T', ' ').replace(/Z$/, '');
+}
+
+export function Header(p: Props) {
+  const list = p.captures ?? [];
+  const value = p.selected.length === 1 ? String(p.selected[0]) : p.selected.length > 1 ? p.selected.join(',') : '';
   return (
     <header className="app-header">
       <div className="brand">
@@ -25,21 +43,32 @@ export function Header({ captures, selected, onSelect, onRefresh, refreshing, st
         <span className="brand-name">pktlens</span>
       </div>
 
+      <nav className="nav" aria-label="Pages">
+        {PAGES.map((pg) => (
+          <button
+            key={pg}
+            type="button"
+            className={`nav-tab${pg === p.page ? ' is-active' : ''}`}
+            aria-current={pg === p.page ? 'page' : undefined}
+            data-testid={`nav-${pg}`}
+            onClick={() => p.onPage(pg)}
+          >
+            {LABELS[pg]}
+          </button>
+        ))}
+      </nav>
+
       <label className="header-field">
         <span className="header-label">Capture</span>
         <select
           className="select capture-select"
-          value={selected === null ? '' : String(selected)}
-          onChange={(e) => onSelect(e.target.value === '' ? null : Number(e.target.value))}
-          disabled={!captures || list.length === 0}
+          data-testid="capture-select"
+          value={value}
+          onChange={(e) => p.onSelect(e.target.value === '' ? [] : e.target.value.split(',').map(Number))}
+          disabled={!p.captures || list.length === 0}
         >
           <option value="">All captures{list.length ? ` (${list.length})` : ''}</option>
-          {!known && selected !== null && (
-            <option value={String(selected)}>
-              #{selected}
-              {captures ? ' (not found)' : ''}
-            </option>
-          )}
+          {p.selected.length > 1 && <option value={value}>{p.selected.length} captures: #{p.selected.join(', #')}</option>}
           {list.map((c) => (
             <option key={c.id} value={String(c.id)}>
               #{c.id} {c.name} — {formatCount(c.packets)} pkts{c.state !== 'complete' ? ` [${c.state}]` : ''}
@@ -48,16 +77,38 @@ export function Header({ captures, selected, onSelect, onRefresh, refreshing, st
         </select>
       </label>
 
-      <button type="button" className="btn btn-header" onClick={onRefresh} title="Reload captures, summary and packets">
-        <Icon name="refresh" className={`refresh-icon${refreshing ? ' is-spinning' : ''}`} />
-        Refresh
-      </button>
+      {(p.from || p.to) && (
+        <span className="time-chip" data-testid="time-range" title="Time range (UTC); brush the I/O graph to change it">
+          <span className="mono">
+            {timeLabel(p.from)} → {timeLabel(p.to)}
+          </span>
+          <button type="button" className="chip-x" onClick={p.onClearTime} aria-label="Clear the time range" data-testid="time-clear">
+            ×
+          </button>
+        </span>
+      )}
+
+      <TimeRangeEditor from={p.from} to={p.to} onApply={p.onTime} />
 
       <div className="header-spacer" />
 
-      <span className={`conn conn-${status}`} title="Analyzer API (/api)">
+      <button type="button" className="btn btn-header" onClick={p.onRefresh} title="Reload this page's data" data-testid="refresh">
+        <Icon name="refresh" className={`refresh-icon${p.refreshing ? ' is-spinning' : ''}`} />
+        Refresh
+      </button>
+      <button
+        type="button"
+        className="btn btn-header"
+        onClick={p.onToggleTheme}
+        data-testid="theme-toggle"
+        title={`Switch to the ${p.theme === 'dark' ? 'light' : 'dark'} theme`}
+      >
+        {p.theme === 'dark' ? 'Light' : 'Dark'}
+      </button>
+
+      <span className={`conn conn-${p.status}`} title="Analyzer API (/api)" data-testid="conn-status">
         <span className="conn-dot" aria-hidden="true" />
-        {status === 'ok' ? 'Analyzer connected' : status === 'down' ? 'Analyzer unreachable' : 'Connecting…'}
+        {p.status === 'ok' ? 'Analyzer connected' : p.status === 'down' ? 'Analyzer unreachable' : 'Connecting…'}
       </span>
     </header>
   );

@@ -123,3 +123,34 @@ const LINK_TYPES: Record<number, string> = {
 export function linkTypeName(lt: number): string {
   return LINK_TYPES[lt] ?? `LINKTYPE ${lt}`;
 }
+
+/** A time from the API, either epoch seconds as text ("1700000000.123456789") or ISO 8601, as nanoseconds. */
+export function parseTimeNs(v: string | number | null | undefined): bigint | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') return Number.isFinite(v) ? BigInt(Math.round(v * 1e6)) * 1000n : null;
+  return /^-?\d+(\.\d+)?$/.test(v.trim()) ? parseEpochNs(v) : parseIsoNs(v);
+}
+
+/** Nanoseconds → epoch seconds as text with up to 9 decimals, trailing zeros dropped ("1700000000.5"). */
+export function nsToEpochText(ns: bigint): string {
+  const s = ns / NS_PER_S;
+  const f = (ns % NS_PER_S).toString().padStart(9, '0').replace(/0+$/, '');
+  return f ? `${s}.${f}` : String(s);
+}
+
+/** Seconds (a number) → "1h 02m 03s" / "12.345 s" / "850 ms". */
+export function formatSeconds(sec: number | null | undefined): string {
+  if (sec === null || sec === undefined || !Number.isFinite(sec)) return '—';
+  if (sec < 1) return `${(sec * 1000).toFixed(sec < 0.01 ? 3 : 1)} ms`;
+  if (sec < 60) return `${sec.toFixed(3)} s`;
+  const s = Math.floor(sec);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h >= 48) return `${Math.floor(h / 24)}d ${h % 24}h`;
+  return h > 0 ? `${h}h ${pad(m)}m ${pad(s % 60)}s` : `${m}m ${pad(s % 60)}s`;
+}
+
+/** A display-filter string literal for an untrusted value: double quotes, with \ and " escaped. */
+export function filterString(v: string): string {
+  return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}

@@ -1,0 +1,125 @@
+// `npm run bench:queries [-- --packets N --requests R --naive-runs K]`: the Analyzer's query API over the PostgreSQL
+// server filled by bench/fill.ts (default 10M generated packets through ingest), each endpoint loaded by autocannon
+// with 8 concurrent connections for R requests (default 200), p50/p95 latency from every response's time. In the
+// same run, the naive SQL for the same answer (a full scan with GROUP BY, OFFSET paging) is timed K times (default
+// 3, 8 at once would only queue on 2 cores) through the same pool; the table prints both and their ratio.
+// Targets (issue 5, 2 cores): /protocol_summary and /stats/* over all data ≤ 100 ms p95; any /packets page ≤ 50 ms
+// p95; first /filter page on an indexed field ≤ 200 ms p95.
+
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { arg, OUT, printTable } from './common.js';
+import { ensureBenchDb } from './fill.js';
+import { PgDb } from '../src/store/db.js';
+import { Store } from '../src/store/store.js';
+import { analyzerRoutes } from '../src/services/analyzer.js';
+import { serviceLogger } from '../src/services/log.js';
+import { parseFilter } from '../src/filter/index.js';
+
+const packets = arg('--packets', 10_000_000);
+const requests = arg('--requests', 200);
+const naiveRuns = arg('--naive-runs', 3);
+const CONNECTIONS = 8;
+
+const pct = (xs: number[], p: number): number => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+
+async function load(base: string, paths: string[]): Promise<{ p50: number; p95: number; errors: number; status: Set<number> }> {
+  const times: number[] = [];
+  const status = new Set<number>();
+  let errors = 0;
+  await new Promise<void>((resolve, reject) => {
+    const inst = autocannon({
+      url: base,
+      connections: CONNECTIONS,
+      amount: requests,
+      timeout: 60,
+      requests: paths.map((p) => ({ method: 'GET', path: p })),
+    }, (err) => (err ? reject(err) : resolve()));
+    inst.on('response', (_c: unknown, code: number, _bytes: number, ms: number) => {
+      times.push(ms);
+      status.add(code);
+      if (code >= 400) errors++;
+    });
+  });
+  return { p50: pct(times, 50), p95: pct(times, 95), errors, status };
+}
+
+async function naive(db: PgDb, sql: string, params: unknown[] = []): Promise<{ p50: number; p95: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < naiveRuns; i++) {
+    const t0 = performance.now();
+    await db.query(sql, params);
+    times.push(performance.now() - t0);
+  }
+  return { p50: pct(times, 50), p95: pct(times, 95) };
+}
+
+async function main(): Promise<void> {
+  const bench = await ensureBenchDb(packets);
+  const db = new PgDb(bench.url, { max: CONNECTIONS, application: 'pktlens bench queries' });
+  const app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allowUnionTypes: true } } });
+  analyzerRoutes(app, { store: new Store(db), log: serviceLogger('bench-analyzer', { dir: null, terminal: false, level: 'silent' }), queryTimeoutMs: 30_000 });
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+
+  const one = async <T>(sql: string, p: unknown[] = []) => (await db.query<T>(sql, p)).rows[0]!;
+  const total = Number((await one<{ n: string }>('SELECT sum(packets) AS n FROM captures')).n);
+  const last = bench.captureIds[bench.captureIds.length - 1]!;
+  const perCapture = Number((await one<{ n: string }>('SELECT packets AS n FROM captures WHERE id = $1', [last])).n);
+  // pages anywhere in the data: 40 cursors spread over every capture
+  const cursors = Array.from({ length: 40 }, (_, i) => `${bench.captureIds[i % bench.captureIds.length]}:${Math.floor(((i * 7919) % 40) / 40 * perCapture)}`);
+  const busyIp = (await one<{ ip: string }>(`SELECT host(ip) AS ip FROM rollup_endpoint WHERE capture_id = $1 GROUP BY ip ORDER BY sum(packets_recv) LIMIT 1 OFFSET 5`, [last])).ip;
+  const filtersBuilt = (() => { try { parseFilter('tcp'); return true; } catch { return false; } })();
+
+  const offsetOf = (c: string) => { const [cap, fr] = c.split(':').map(Number); return (bench.captureIds.indexOf(cap!) * perCapture) + fr!; };
+  type Case = { name: string; paths: string[]; naive: [string, unknown[]] | null; target: number };
+  const cases: Case[] = [
+    { name: '/protocol_summary', paths: ['/protocol_summary'], naive: ['SELECT protocol, count(*), sum(len) FROM packets GROUP BY 1 ORDER BY 2 DESC', []], target: 100 },
+    { name: '/packets (any page)', paths: cursors.map((c) => `/packets?limit=100&after=${c}`),
+      naive: ['SELECT id, capture_id, frame, ts_ns, len, src_ip, dst_ip, protocol, summary FROM packets ORDER BY capture_id, frame OFFSET $1 LIMIT 100', [offsetOf(cursors[17]!)]], target: 50 },
+    { name: '/filter?ip= (first page)', paths: [`/filter?ip=${busyIp}&limit=100`],
+      naive: ['SELECT id, capture_id, frame FROM packets WHERE src_ip = $1 OR dst_ip = $1 ORDER BY capture_id, frame LIMIT 100', [busyIp]], target: 200 },
+    ...(filtersBuilt ? [{ name: '/filter?q=ip.addr (first page)', paths: [`/filter?q=${encodeURIComponent(`ip.addr == ${busyIp}`)}&limit=100`], naive: null, target: 200 }] : []),
+    { name: '/count', paths: ['/count'], naive: ['SELECT count(*) FROM packets', []], target: 100 },
+    { name: '/stats/hierarchy', paths: ['/stats/hierarchy'], naive: ['SELECT protocols, count(*), sum(len) FROM packets GROUP BY 1', []], target: 100 },
+    { name: '/stats/conversations?type=tcp', paths: ['/stats/conversations?type=tcp&limit=100'],
+      naive: ['SELECT capture_id, stream, count(*), sum(len) FROM packets WHERE ip_proto = 6 AND stream IS NOT NULL GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 100', []], target: 100 },
+    { name: '/stats/endpoints?type=ip', paths: ['/stats/endpoints?type=ip&limit=100'],
+      naive: [`SELECT a, sum(n) FROM (SELECT src_ip a, count(*) n FROM packets WHERE family(src_ip) = 4 GROUP BY 1 UNION ALL SELECT dst_ip, count(*) FROM packets WHERE family(dst_ip) = 4 GROUP BY 1) x GROUP BY 1 ORDER BY 2 DESC LIMIT 100`, []], target: 100 },
+    { name: '/stats/io?interval=60', paths: ['/stats/io?interval=60'], naive: ['SELECT ts_ns / 60000000000, count(*), sum(len) FROM packets GROUP BY 1 ORDER BY 1', []], target: 100 },
+    { name: '/stats/dns', paths: ['/stats/dns'], naive: ['SELECT dns_name, count(*) FROM packets WHERE dns_name IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 100', []], target: 100 },
+    { name: '/stats/http', paths: ['/stats/http'], naive: ['SELECT http_host, count(*) FROM packets WHERE http_host IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 100', []], target: 100 },
+    { name: '/stats/tls', paths: ['/stats/tls'], naive: ['SELECT tls_sni, count(*) FROM packets WHERE tls_sni IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 100', []], target: 100 },
+    { name: '/stats/anomalies', paths: ['/stats/anomalies'], naive: ['SELECT name, count(*) FROM anomalies GROUP BY 1', []], target: 100 },
+    { name: '/flows (by bytes)', paths: ['/flows?sort=bytes&order=desc&limit=100'],
+      naive: ['SELECT capture_id, ip_proto, stream, sum(len) FROM packets WHERE stream IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 100', []], target: 100 },
+  ];
+
+  const rows: string[][] = [['endpoint', 'p50 ms', 'p95 ms', 'target', 'ok', 'naive p50', 'naive p95', 'naive/api p95', 'errors']];
+  const results: Record<string, unknown>[] = [];
+  for (const c of cases) {
+    process.stderr.write(`${c.name} ...\n`);
+    const r = await load(base, c.paths);
+    const n = c.naive ? await naive(db, c.naive[0], c.naive[1]) : null;
+    rows.push([c.name, r.p50.toFixed(1), r.p95.toFixed(1), `≤ ${c.target}`, r.p95 <= c.target && r.errors === 0 ? 'yes' : 'NO',
+      n ? n.p50.toFixed(0) : '-', n ? n.p95.toFixed(0) : '-', n ? (n.p95 / r.p95).toFixed(1) + '×' : '-', r.errors ? `${r.errors} (${[...r.status].join(',')})` : '0']);
+    results.push({ name: c.name, ...r, status: [...r.status], naive: n, target: c.target });
+  }
+  console.log(`pktlens query API over ${total.toLocaleString('en')} packets in ${bench.captureIds.length} captures (PostgreSQL ${bench.url.replace(/\/\/[^@]*@/, '//')}), `
+    + `${requests} requests per endpoint from ${CONNECTIONS} connections (autocannon); naive SQL ${naiveRuns} runs each${bench.reused ? '' : `; filled in ${bench.fillSeconds.toFixed(0)} s`}`);
+  printTable(rows, [1, 2, 5, 6, 7]);
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'queries.json'), JSON.stringify({ packets: total, captures: bench.captureIds.length, requests, connections: CONNECTIONS, results }, null, 2));
+  await app.close();
+  await db.close();
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench:queries failed: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
