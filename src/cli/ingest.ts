@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { openDb } from '../store/db.js';
 import { Store } from '../store/store.js';
 import { ingestFile, type IngestReport } from '../ingest/ingest.js';
-import { Progress } from './progress.js';
+import { Progress, PROGRESS_MODES, type ProgressMode } from './progress.js';
 import { UsageError } from './errors.js';
 import { CaptureError } from '../wire/capture.js';
 
@@ -13,6 +13,8 @@ export const INGEST_HELP = `usage: pktlens ingest FILE... [options]
   --force            store a file again even if the same file (sha256) is already stored
   --retention AGE    after ingesting, drop stored packets whose capture time is older than AGE (e.g. 30d, 12h),
                      whole day partitions at a time — an old file is dropped too
+  --progress MODE    auto (a bar on a terminal, nothing on a pipe), bar, lines (one line per committed batch,
+                     for scripts and logs) or none
 A file already stored is reported and skipped; an interrupted import is finished by running the same command again.`;
 
 export function parseAge(s: string): number {
@@ -24,6 +26,7 @@ export function parseAge(s: string): number {
 export async function ingestMain(argv: string[]): Promise<number> {
   const files: string[] = [];
   let name: string | undefined, data: string | undefined, force = false, retention: number | null = null;
+  let progress: ProgressMode = 'auto';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = (): string => {
@@ -34,6 +37,11 @@ export async function ingestMain(argv: string[]): Promise<number> {
     else if (a === '--data') data = val();
     else if (a === '--force') force = true;
     else if (a === '--retention') retention = parseAge(val());
+    else if (a === '--progress') {
+      const m = val();
+      if (!PROGRESS_MODES.includes(m as ProgressMode)) throw new UsageError(`--progress wants one of ${PROGRESS_MODES.join(', ')}, not "${m}"`);
+      progress = m as ProgressMode;
+    }
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}\n${INGEST_HELP}`);
     else files.push(a);
   }
@@ -55,7 +63,7 @@ export async function ingestMain(argv: string[]): Promise<number> {
   try {
     process.stderr.write(`pktlens: storing into ${db.description}\n`);
     for (const f of files) {
-      const bar = new Progress();
+      const bar = new Progress(progress);
       let r: IngestReport;
       try {
         r = await ingestFile(store, f, { name, force, signal: ac.signal, onProgress: (p) => bar.update(p) });

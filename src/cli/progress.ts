@@ -1,16 +1,36 @@
-/** A one-line progress bar on a terminal (stderr); silent on a pipe. */
+export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
+export const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'bar', 'lines', 'none'];
+
+/**
+ * Progress on stderr: a one-line bar on a terminal ("auto": silent on a pipe), or "lines" for scripts and logs —
+ * one `progress packets=… written=… bytes=…/… elapsed=…` line whenever more packets are committed, and at most
+ * one a second otherwise.
+ */
 export class Progress {
   private last = 0;
   private shown = false;
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
+  private lastWritten = -1;
+  constructor(
+    private readonly mode: ProgressMode = 'auto',
+    private readonly out: NodeJS.WriteStream = process.stderr,
+  ) {}
 
   get enabled(): boolean {
-    return this.out.isTTY === true;
+    return this.mode === 'bar' || this.mode === 'lines' || (this.mode === 'auto' && this.out.isTTY === true);
   }
 
-  update(p: { packets: number; sourceBytes: number; totalBytes: number | null; elapsed: number }, label = ''): void {
+  update(p: { packets: number; written?: number; sourceBytes: number; totalBytes: number | null; elapsed: number }, label = ''): void {
     if (!this.enabled) return;
     const now = performance.now();
+    if (this.mode === 'lines') {
+      const w = p.written ?? -1;
+      if (w === this.lastWritten && now - this.last < 1000) return;
+      this.last = now;
+      this.lastWritten = w;
+      const written = p.written === undefined ? '' : ` written=${p.written}`;
+      this.out.write(`${label}progress packets=${p.packets}${written} bytes=${p.sourceBytes}/${p.totalBytes ?? '?'} elapsed=${p.elapsed.toFixed(3)}\n`);
+      return;
+    }
     if (now - this.last < 100) return;
     this.last = now;
     const mbs = p.sourceBytes / 1e6 / Math.max(p.elapsed, 1e-3);
@@ -27,7 +47,7 @@ export class Progress {
   }
 
   done(): void {
-    if (this.shown) this.out.write('\r\x1b[K');
+    if (this.shown && this.mode !== 'lines') this.out.write('\r\x1b[K');
     this.shown = false;
   }
 }

@@ -19,6 +19,8 @@ const WINDOW = 3;
 
 export interface IngestProgress {
   packets: number;
+  /** packets of this run committed to the database so far (a resumed run counts only what it writes) */
+  written: number;
   sourceBytes: number;
   totalBytes: number | null;
   elapsed: number;
@@ -118,6 +120,10 @@ export async function ingestFile(store: Store, path: string | Readable, opts: In
   const inflight: Promise<void>[] = [];
   let writeError: unknown = null;
 
+  let sourceBytes = 0;
+  const progress = (): void =>
+    opts.onProgress?.({ packets: report.packets, written: report.written, sourceBytes, totalBytes: size, elapsed: (performance.now() - t0) / 1000 });
+
   const flush = (): void => {
     if (enc.packets === 0) return;
     const e = enc.finish();
@@ -129,7 +135,11 @@ export async function ingestFile(store: Store, path: string | Readable, opts: In
     }
     enc = new BatchEncoder(captureId, pool.pop());
     const p = store.writeEncoded(captureId, mySeq, e, fl).then(
-      (r) => { if (r === 'written') report.written += e.packets; pool.push(e.payload); },
+      (r) => {
+        if (r === 'written') report.written += e.packets;
+        pool.push(e.payload);
+        progress();
+      },
       (err) => { writeError ??= err; },
     );
     inflight.push(p);
@@ -154,11 +164,12 @@ export async function ingestFile(store: Store, path: string | Readable, opts: In
       },
       {
         signal: opts.signal,
-        afterChunk: async (sourceBytes) => {
+        afterChunk: async (read) => {
+          sourceBytes = read;
           if (writeError) throw writeError;
           while (inflight.length >= WINDOW) await Promise.race(inflight);
           if (writeError) throw writeError;
-          opts.onProgress?.({ packets: report.packets, sourceBytes, totalBytes: size, elapsed: (performance.now() - t0) / 1000 });
+          progress();
         },
       },
     );

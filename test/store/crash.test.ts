@@ -4,7 +4,6 @@
  * complete, the rollups adding up and the flows equal to the decoder's. On the server ≥ 4 kills; on PGlite 2.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { backendTest, type BackendEnv } from './backends.js';
@@ -134,7 +133,6 @@ backendTest('kill -9 during ingest at random points, then finish: the table equa
     const st = await assertConsistentPartialState(poll, B, w.packets, `after kill ${i + 1}`);
     if (st.state !== null) assert.equal(st.state, 'importing');
     if (st.batches > 0 && st.batches < total) midImport++;
-    stored = st.batches;
     notes.push(killNote(i, r, st, total));
   }
   t.diagnostic(notes.join('; '));
@@ -151,34 +149,37 @@ backendTest('kill -9 during ingest at random points, then finish: the table equa
   assert.match(again.out, /already stored/);
 });
 
+/** Packets the child reports committed (`--progress lines`), or -1 before its first line. */
+function reportedWritten(stderr: string): number {
+  const all = [...stderr.matchAll(/progress packets=\d+ written=(\d+)/g)];
+  return all.length ? Number(all[all.length - 1][1]) : -1;
+}
+
 backendTest('PGlite: kill -9 twice during ingest, then finish: the data folder survives and the table equals the capture', { timeout: 150_000, backends: ['pglite'] }, async (t, env) => {
   const { file, w } = await generate(t, env, 40_000, 4);
   const B = BATCH_FRAMES;
   const total = Math.ceil(w.packets / B);
-  // PGlite cannot be read from a second process while the child holds it: kill after random delays, scaled on
-  // measured runs in a scratch folder: a fresh folder (initdb + import), the same file again (--force: open + import),
-  // and once more (already stored: open only)
-  const scratch = join(env.tmp, 'measure');
-  const timed = async (args: string[]) => {
-    const r = await runPktlens(['ingest', file, '--data', scratch, ...args], env.cliEnv());
-    assert.equal(r.code, 0, r.err);
-    return r.ms;
-  };
-  const fresh = await timed([]), warm = await timed(['--force']), open = await timed([]);
-  rmSync(scratch, { recursive: true, force: true });
-  t.diagnostic(`measured: fresh folder ${Math.round(fresh)} ms, import into an existing folder ${Math.round(warm)} ms, open only ${Math.round(open)} ms`);
-
+  assert.ok(total >= 3, `enough batches to kill between (${total})`);
+  // PGlite cannot be read from a second process while the child holds it, so the child tells what it has committed
+  // (`--progress lines`): kill 1 lands after a random delay (initdb, migrations, hashing or the import), kill 2 a
+  // random few ms after the child reports its first new batch committed, so at least one kill is mid-import
+  // whatever the machine's speed
   const notes: string[] = [];
-  let kills = 0, midImport = 0, stored = 0, shrink = 1;
-  // at least two kills, and at least one of them after some batches were stored (and before the end)
+  let kills = 0, midImport = 0, storedPackets = 0;
   for (let attempt = 0; kills < 2 || midImport < 1; attempt++) {
     assert.ok(attempt < 6, `could not kill an import twice mid-way in 6 attempts (${notes.join('; ')})`);
-    const firstRun = attempt === 0;
-    const left = (total - stored) / total;
-    // the first run may die anywhere (initdb, migrations, hashing, import); later ones inside the import
-    const delay = firstRun ? rand(300, 0.8 * fresh) : rand(open + 0.15 * (warm - open) * left, open + 0.8 * (warm - open) * left * shrink);
-    const child = startPktlens(['ingest', file, ...env.cliArgs()], env.cliEnv());
-    await Promise.race([sleep(delay), child.done]);
+    const child = startPktlens(['ingest', file, '--progress', 'lines', ...env.cliArgs()], env.cliEnv());
+    let when: string;
+    if (attempt === 0) {
+      const delay = rand(300, 3000);
+      await Promise.race([sleep(delay), child.done]);
+      when = `delay ${Math.round(delay)} ms`;
+    } else {
+      while (!child.exited() && reportedWritten(child.stderr()) <= 0) await sleep(5);
+      const extra = rand(0, 30);
+      await sleep(extra);
+      when = `${reportedWritten(child.stderr())} packets reported written, +${Math.round(extra)} ms`;
+    }
     child.kill9();
     const r = await child.done;
     // the data folder must open after kill -9 (PGlite recovers from its WAL like PostgreSQL)
@@ -187,29 +188,32 @@ backendTest('PGlite: kill -9 twice during ingest, then finish: the data folder s
       db = await env.openRaw();
       await db.query('SELECT 1');
     } catch (e) {
-      assert.fail(`PGlite data folder did not survive kill -9 after ${Math.round(delay)} ms (run ${attempt + 1}): ${(e as Error)?.stack ?? e}`);
+      assert.fail(`PGlite data folder did not survive kill -9 (run ${attempt + 1}, ${when}): ${(e as Error)?.stack ?? e}`);
     }
     let st: { batches: number; packets: number; state: string | null };
     try {
       const tables = await rows(db, `SELECT 1 FROM pg_tables WHERE tablename = 'ingest_batches'`);
-      st = tables.length ? await assertConsistentPartialState(db, B, w.packets, `after kill at ${Math.round(delay)} ms`) : { batches: 0, packets: 0, state: null };
+      st = tables.length ? await assertConsistentPartialState(db, B, w.packets, `after kill (${when})`) : { batches: 0, packets: 0, state: null };
       if (r.signal !== 'SIGKILL') {
-        // it finished before the kill: start over, with shorter delays
+        // it finished before the kill: start over
         assert.equal(r.code, 0, r.err);
         const store = new Store(db);
         for (const c of await store.captures()) await store.deleteCapture(c.id);
         st = { batches: 0, packets: 0, state: null };
-        shrink /= 2;
+      } else if (attempt > 0) {
+        // what the child reported committed before it died is stored: the report never runs ahead of the database
+        const reported = Math.max(0, reportedWritten(r.err));
+        assert.ok(st.packets >= storedPackets + reported, `${when}: ${st.packets} packets stored, but ${reported} were reported written on top of ${storedPackets}`);
       }
     } finally {
       await db.close();
     }
-    notes.push(`${killNote(attempt, r, st, total)} (delay ${Math.round(delay)} ms)`);
+    notes.push(`${killNote(attempt, r, st, total)} (${when})`);
     if (r.signal === 'SIGKILL') {
       kills++;
       if (st.batches > 0 && st.batches < total) midImport++;
     }
-    stored = st.batches;
+    storedPackets = st.packets;
   }
   t.diagnostic(notes.join('; '));
 

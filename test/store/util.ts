@@ -185,6 +185,8 @@ export interface Running {
   pid: number;
   done: Promise<RunResult>;
   exited: () => boolean;
+  /** what the child has written to stderr so far */
+  stderr: () => string;
   kill9: () => void;
 }
 
@@ -206,6 +208,7 @@ export function startPktlens(args: string[], env: NodeJS.ProcessEnv, cwd?: strin
     pid: p.pid!,
     done,
     exited: () => exited || p.exitCode !== null || p.signalCode !== null,
+    stderr: () => err,
     kill9: () => {
       if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     },
