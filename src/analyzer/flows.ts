@@ -96,6 +96,13 @@ export async function flowPage(tx: Tx, s: Scope, o: { sort: FlowSort; order: 'as
   return { flows: rows.map(normFlow), next: more && last ? encodeCursor(last.sort_value, Number(last.id)) : null };
 }
 
+/** How many flows are in scope (the Overview's total). */
+export async function flowCount(tx: Tx, s: Scope): Promise<number> {
+  const p = new Params();
+  const r = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM flows f WHERE ${flowScopeSql(s, p)}`, p.values);
+  return Number(r.rows[0].n);
+}
+
 export async function flowById(tx: Tx, id: number): Promise<FlowRow | null> {
   const r = await tx.query<Record<string, unknown>>(`SELECT ${FLOW_COLUMNS} FROM flows f WHERE f.id = $1`, [id]);
   return r.rows[0] ? normFlow(r.rows[0]) : null;

@@ -72,6 +72,10 @@ export const endpoints = obj({
 export const io = obj({ interval: num, buckets: arr(obj({ t: num, packets: int, bytes: int })) });
 
 const tally = arr(obj({ value: str, count: int, name: str }));
+export const ports = obj({
+  type: str,
+  ports: arr(obj({ port: int, packets: int, bytes: int })),
+});
 export const tallies = (lists: string[]) => obj(Object.fromEntries(lists.map((l) => [l, tally])));
 
 export const anomalies = obj({ anomalies: arr(obj({ name: str, count: int, first_frame: int, capture_id: int })) });

@@ -93,6 +93,21 @@ export function minuteAligned(s: Scope): boolean {
   return s.q === null && ok(s.fromNs) && ok(s.toNs);
 }
 
+/** Whether the scope can be answered from per-second rollups: no filter, and time bounds on whole seconds. */
+export function secondAligned(s: Scope): boolean {
+  const ok = (ns: string | null) => ns === null || BigInt(ns) % 1_000_000_000n === 0n;
+  return s.q === null && ok(s.fromNs) && ok(s.toNs);
+}
+
+/** The scope over rollup_second aliased `a` (call only when secondAligned). */
+export function secondSql(s: Scope, p: Params, a = 'r'): string {
+  const w: string[] = [];
+  if (s.captures) w.push(`${a}.capture_id = ANY(${p.add(s.captures)}::bigint[])`);
+  if (s.fromNs !== null) w.push(`${a}.second >= ${p.add(s.fromNs)}::bigint / 1000000000`);
+  if (s.toNs !== null) w.push(`${a}.second < ${p.add(s.toNs)}::bigint / 1000000000`);
+  return w.length ? w.join(' AND ') : 'TRUE';
+}
+
 /** The scope over a per-minute rollup table aliased `a` (call only when minuteAligned). */
 export function rollupSql(s: Scope, p: Params, a = 'r'): string {
   const w: string[] = [];

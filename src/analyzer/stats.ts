@@ -1,14 +1,16 @@
 /**
  * The Statistics menu over stored packets (Wireshark's Statistics, tshark's -z): protocol summary and hierarchy,
  * conversations, endpoints, I/O, DNS, HTTP, TLS, anomalies. Each answer has two paths with the same result:
- * - no filter (q) and time bounds absent or on whole minutes: the summary tables kept at ingest (rollup_* per
- *   minute; flows for TCP/UDP conversations and endpoints without time bounds) — fast however much is stored;
+ * - no filter (q) and time bounds absent or on whole minutes (seconds for I/O): the summary tables kept at ingest
+ *   (rollup_* per minute or second; without time bounds the per-capture ones: rollup_conv for IP conversations,
+ *   rollup_value_total for DNS/HTTP/TLS values, flows for TCP/UDP conversations and endpoints) — fast however much
+ *   is stored;
  * - otherwise a GROUP BY over the packets in scope.
  */
 import type { Tx } from '../store/db.js';
 import { Rejected } from '../bus/messages.js';
 import { VALUE_KINDS, VALUE_MAX } from '../store/store.js';
-import { Params, captureSql, minuteAligned, rollupSql, scopeSql, wholeCaptures, type Scope } from './scope.js';
+import { Params, captureSql, minuteAligned, rollupSql, scopeSql, secondAligned, secondSql, wholeCaptures, type Scope } from './scope.js';
 
 const n = (x: unknown): number => Number(x ?? 0);
 
@@ -136,6 +138,23 @@ export async function conversations(tx: Tx, s: Scope, type: ConvType, limit: num
       p.values,
     );
     rows = r.rows;
+  } else if ((type === 'ip' || type === 'ipv6') && wholeCaptures(s)) {
+    // rollup_conv: per capture and address pair (lower first); captures add up, A is the sender of the first frame
+    const r = await tx.query<Record<string, string | null>>(
+      `WITH g AS (
+         SELECT host(c.lo) AS lo, host(c.hi) AS hi, sum(c.packets_lh) AS n_lh, sum(c.bytes_lh) AS b_lh, sum(c.packets_hl) AS n_hl, sum(c.bytes_hl) AS b_hl,
+           min(c.capture_id * 4294967296 + c.first_lh) AS f_lh, min(c.capture_id * 4294967296 + c.first_hl) AS f_hl,
+           min(c.first_ns) AS first_ns, max(c.last_ns) AS last_ns
+         FROM rollup_conv c WHERE ${captureSql(s, p, 'c')} AND family(c.lo) = ${type === 'ip' ? 4 : 6} AND family(c.hi) = ${type === 'ip' ? 4 : 6}
+         GROUP BY c.lo, c.hi)
+       SELECT CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN lo ELSE hi END AS a, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN hi ELSE lo END AS b,
+         CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN n_lh ELSE n_hl END AS packets_ab, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN b_lh ELSE b_hl END AS bytes_ab,
+         CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN n_hl ELSE n_lh END AS packets_ba, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN b_hl ELSE b_lh END AS bytes_ba,
+         first_ns, last_ns
+       FROM g ORDER BY b_lh + b_hl DESC, a, b LIMIT ${p.add(limit)}`,
+      p.values,
+    );
+    rows = r.rows;
   } else {
     const x = sides(type);
     const port = x.sport !== null;
@@ -218,6 +237,23 @@ export async function endpoints(tx: Tx, s: Scope, type: ConvType, limit: number)
   });
 }
 
+// ---------------------------------------------------------------- ports
+
+/**
+ * Service ports: packets and bytes of TCP or UDP by the lower of each packet's two ports (the server's, mostly:
+ * ephemeral client ports are high), the busiest first.
+ */
+export async function ports(tx: Tx, s: Scope, type: 'tcp' | 'udp', limit: number): Promise<{ port: number; packets: number; bytes: number }[]> {
+  const p = new Params();
+  const proto = p.add(type === 'tcp' ? 6 : 17);
+  const sql = minuteAligned(s)
+    ? `SELECT r.port, sum(r.packets) AS packets, sum(r.bytes) AS bytes FROM rollup_port r WHERE r.ip_proto = ${proto} AND ${rollupSql(s, p)} GROUP BY 1`
+    : `SELECT least(p.src_port, p.dst_port) AS port, count(*) AS packets, sum(p.len) AS bytes FROM packets p
+         WHERE p.ip_proto = ${proto} AND p.src_port IS NOT NULL AND p.dst_port IS NOT NULL AND ${scopeSql(s, p)} GROUP BY 1`;
+  const r = await tx.query<Record<string, string>>(`${sql} ORDER BY packets DESC, port LIMIT ${p.add(limit)}`, p.values);
+  return r.rows.map((x) => ({ port: n(x.port), packets: n(x.packets), bytes: n(x.bytes) }));
+}
+
 // ---------------------------------------------------------------- I/O
 
 export const MAX_BUCKETS = 100_000;
@@ -230,6 +266,10 @@ export async function io(tx: Tx, s: Scope, interval: number): Promise<{ t: numbe
   if (Number.isInteger(interval) && interval % 60 === 0 && minuteAligned(s)) {
     sql = `SELECT floor(extract(epoch FROM r.minute) / ${q.add(interval)}) * ${q.add(interval)} AS t, sum(r.packets) AS packets, sum(r.bytes) AS bytes
       FROM rollup_protocol r WHERE ${rollupSql(s, q)} GROUP BY 1 ORDER BY 1`;
+  } else if (Number.isInteger(interval) && secondAligned(s)) {
+    const i = q.add(interval);
+    sql = `SELECT (r.second / ${i}::bigint) * ${i}::bigint AS t, sum(r.packets) AS packets, sum(r.bytes) AS bytes
+      FROM rollup_second r WHERE ${secondSql(s, q)} GROUP BY 1 ORDER BY 1`;
   } else {
     sql = `SELECT (p.ts_ns / ${q.add(ns.toString())}::bigint) * ${q.add(interval)}::numeric AS t, count(*) AS packets, sum(p.len) AS bytes
       FROM packets p WHERE ${scopeSql(s, q)} GROUP BY 1 ORDER BY 1`;
@@ -268,19 +308,34 @@ function tallyExpr(col: string): { expr: string; cond: string } {
  * first. Values longer than VALUE_MAX characters are counted by their beginning.
  */
 export async function tallies(tx: Tx, s: Scope, what: keyof typeof TALLIES, limit: number): Promise<Record<string, Tally[]>> {
-  const out: Record<string, Tally[]> = {};
-  for (const [list, col] of Object.entries(TALLIES[what])) {
+  const lists = Object.entries(TALLIES[what]) as [string, keyof typeof VALUE_KINDS][];
+  const rowsOf = new Map<string, { value: string; count: string }[]>();
+  if (minuteAligned(s)) {
+    // every list in one query: the per-capture totals (whole captures) or the per-minute rows, the first `limit` of each kind
     const p = new Params();
-    let sql: string;
-    if (minuteAligned(s)) {
-      sql = `SELECT r.value, sum(r.count) AS count FROM rollup_value r WHERE r.kind = ${p.add(VALUE_KINDS[col])} AND ${rollupSql(s, p)}
-        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${p.add(limit)}`;
-    } else {
+    const kinds = p.add(lists.map(([, col]) => VALUE_KINDS[col]));
+    const from = wholeCaptures(s)
+      ? `rollup_value_total r WHERE r.kind = ANY(${kinds}::smallint[]) AND ${captureSql(s, p, 'r')}`
+      : `rollup_value r WHERE r.kind = ANY(${kinds}::smallint[]) AND ${rollupSql(s, p)}`;
+    const r = await tx.query<{ kind: number; value: string; count: string }>(
+      `SELECT kind, value, count FROM (
+         SELECT r.kind, r.value, sum(r.count) AS count, row_number() OVER (PARTITION BY r.kind ORDER BY sum(r.count) DESC, r.value) AS rank
+         FROM ${from} GROUP BY r.kind, r.value) z
+       WHERE rank <= ${p.add(limit)} ORDER BY kind, rank`,
+      p.values,
+    );
+    for (const [list, col] of lists) rowsOf.set(list, r.rows.filter((x) => Number(x.kind) === VALUE_KINDS[col]));
+  } else {
+    for (const [list, col] of lists) {
+      const p = new Params();
       const { expr, cond } = tallyExpr(col);
-      sql = `SELECT ${expr} AS value, count(*) AS count FROM packets p WHERE (${cond}) AND ${scopeSql(s, p)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${p.add(limit)}`;
+      const sql = `SELECT ${expr} AS value, count(*) AS count FROM packets p WHERE (${cond}) AND ${scopeSql(s, p)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${p.add(limit)}`;
+      rowsOf.set(list, (await tx.query<{ value: string; count: string }>(sql, p.values)).rows);
     }
-    const r = await tx.query<{ value: string; count: string }>(sql, p.values);
-    out[list] = r.rows.map((x) => {
+  }
+  const out: Record<string, Tally[]> = {};
+  for (const [list, col] of lists) {
+    out[list] = rowsOf.get(list)!.map((x) => {
       const t: Tally = { value: x.value, count: n(x.count) };
       if (col === 'dns_type') t.name = DNS_TYPES[Number(x.value)] ?? `Unknown (${x.value})`;
       if (col === 'dns_rcode') t.name = DNS_RCODES[Number(x.value)] ?? `Unknown (${x.value})`;

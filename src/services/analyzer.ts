@@ -18,7 +18,7 @@ import { parseScope, scopeProps, scopeSql, minuteAligned, rollupSql, Params, typ
 import { withTimeout as withTimeoutMs, mapDbError, QUERY_TIMEOUT_MS } from '../analyzer/run.js';
 import * as stats from '../analyzer/stats.js';
 import { exportStream, linkTypes, scopeWhere } from '../analyzer/export.js';
-import { flowById, flowPage, flowPackets, flowStream, FLOW_SORTS, type FlowSort } from '../analyzer/flows.js';
+import { flowById, flowCount, flowPage, flowPackets, flowStream, FLOW_SORTS, type FlowSort } from '../analyzer/flows.js';
 import { decodeOne } from '../analyzer/detail.js';
 import * as S from '../analyzer/schemas.js';
 
@@ -187,6 +187,12 @@ function queryRoutes(app: FastifyInstance, deps: AnalyzerDeps): void {
     const s = scope(req.query);
     return timed('flows', req.query, (tx) => flowPage(tx, s, req.query));
   });
+  app.get<{ Querystring: ScopeQs }>('/flows/count', {
+    schema: { querystring: qs(scopeProps), response: { 200: { type: 'object', properties: { flows: { type: 'integer' } }, required: ['flows'] }, ...errors } },
+  }, async (req) => {
+    const s = scope(req.query);
+    return timed('flows/count', req.query, async (tx) => ({ flows: await flowCount(tx, s) }));
+  });
   const oneFlow = async (tx: import('../store/db.js').Tx, id: number) => {
     const f = await flowById(tx, id);
     if (!f) throw new Rejected(`no flow ${id}`, 404);
@@ -218,6 +224,13 @@ function queryRoutes(app: FastifyInstance, deps: AnalyzerDeps): void {
   app.get<{ Querystring: TypeQs }>('/stats/endpoints', { schema: { querystring: typeQs, response: { 200: S.endpoints, ...errors } } }, async (req) => {
     const s = scope(req.query);
     return timed('stats/endpoints', req.query, async (tx) => ({ type: req.query.type, endpoints: await stats.endpoints(tx, s, req.query.type, req.query.limit) }));
+  });
+  interface PortQs extends ScopeQs { type: 'tcp' | 'udp'; limit: number }
+  app.get<{ Querystring: PortQs }>('/stats/ports', {
+    schema: { querystring: qs({ ...scopeProps, type: { type: 'string', enum: ['tcp', 'udp'] }, limit: statsLimit }, ['type']), response: { 200: S.ports, ...errors } },
+  }, async (req) => {
+    const s = scope(req.query);
+    return timed('stats/ports', req.query, async (tx) => ({ type: req.query.type, ports: await stats.ports(tx, s, req.query.type, req.query.limit) }));
   });
   app.get<{ Querystring: ScopeQs & { interval: number } }>('/stats/io', {
     schema: { querystring: qs({ ...scopeProps, interval: { type: 'number', minimum: 0.001, maximum: 31_536_000, default: 60 } }), response: { 200: S.io, ...errors } },

@@ -97,7 +97,7 @@ export function checkPacketPayload(payload: Uint8Array, cols: ColumnType[], capt
   const an: [number, number, string][] = [];
   let bytes = 0, firstFrame = 0, lastFrame = 0, firstTs = Infinity, lastTs = -Infinity;
   // the fields of the row being read that the rollups use
-  const r = { tsSec: 0, tsNsec: 0, protocol: '', len: 0, srcIp: null as number | Uint8Array | null, dstIp: null as number | Uint8Array | null, srcPort: null as number | null, dstPort: null as number | null, ipProto: null as number | null,
+  const r = { frame: 0, tsSec: 0, tsNsec: 0, protocol: '', len: 0, srcIp: null as number | Uint8Array | null, dstIp: null as number | Uint8Array | null, srcPort: null as number | null, dstPort: null as number | null, ipProto: null as number | null,
     protocols: '', dns_name: null as string | null, http_host: null as string | null, http_method: null as string | null, http_user_agent: null as string | null,
     tls_sni: null as string | null, tls_ja3: null as string | null, tls_ja4: null as string | null,
     dns_type: null as number | null, dns_rcode: null as number | null, http_status: null as number | null,
@@ -190,6 +190,7 @@ export function checkPacketPayload(payload: Uint8Array, cols: ColumnType[], capt
       for (const a of names) an.push([frame, t, a]);
       wanted.delete(frame);
     }
+    r.frame = frame;
     roll.add(r);
   }
   if (o !== end) fail(`${end - o} bytes after the trailer`);

@@ -202,4 +202,46 @@ CREATE INDEX flows_bytes ON flows ((bytes_c2s + bytes_s2c), id);
 ALTER TABLE packets ALTER COLUMN tags SET STATISTICS 1000;
 `,
   },
+  {
+    version: 5,
+    name: 'whole-capture summaries: rollup_second (I/O per second), rollup_value_total (DNS/HTTP/TLS values per capture), rollup_conv (IP conversations per capture)',
+    // filled from what is already stored, so statistics over captures stored before this version stay exact
+    sql: `
+CREATE TABLE rollup_second (
+  capture_id bigint NOT NULL,
+  second     bigint NOT NULL,
+  packets    bigint NOT NULL,
+  bytes      bigint NOT NULL,
+  PRIMARY KEY (capture_id, second)
+);
+CREATE TABLE rollup_value_total (
+  capture_id bigint NOT NULL,
+  kind       smallint NOT NULL,
+  value      text NOT NULL,
+  count      bigint NOT NULL,
+  PRIMARY KEY (capture_id, kind, value)
+);
+CREATE TABLE rollup_conv (
+  capture_id bigint NOT NULL,
+  lo         inet NOT NULL,
+  hi         inet NOT NULL,
+  packets_lh bigint NOT NULL,
+  bytes_lh   bigint NOT NULL,
+  packets_hl bigint NOT NULL,
+  bytes_hl   bigint NOT NULL,
+  first_lh   bigint,
+  first_hl   bigint,
+  first_ns   bigint NOT NULL,
+  last_ns    bigint NOT NULL,
+  PRIMARY KEY (capture_id, lo, hi)
+);
+INSERT INTO rollup_second SELECT capture_id, ts_ns / 1000000000, count(*), sum(len) FROM packets GROUP BY 1, 2;
+INSERT INTO rollup_value_total SELECT capture_id, kind, value, sum(count) FROM rollup_value GROUP BY 1, 2, 3;
+INSERT INTO rollup_conv SELECT capture_id, least(src_ip, dst_ip), greatest(src_ip, dst_ip),
+    count(*) FILTER (WHERE src_ip <= dst_ip), coalesce(sum(len) FILTER (WHERE src_ip <= dst_ip), 0),
+    count(*) FILTER (WHERE src_ip > dst_ip), coalesce(sum(len) FILTER (WHERE src_ip > dst_ip), 0),
+    min(frame) FILTER (WHERE src_ip <= dst_ip), min(frame) FILTER (WHERE src_ip > dst_ip), min(ts_ns), max(ts_ns)
+  FROM packets WHERE src_ip IS NOT NULL AND dst_ip IS NOT NULL GROUP BY 1, 2, 3;
+`,
+  },
 ];

@@ -160,9 +160,32 @@ export interface Rollups {
   hier: RollP[];
   /** application values (DNS names, HTTP hosts, TLS server names …) by kind, see VALUE_KINDS */
   val: RollV[];
+  /** packets and bytes per second (the I/O graph at any whole-second interval) */
+  sec: RollS[];
+  /** IP conversations of the batch (address pairs, as tshark's conv,ip and conv,ipv6), see RollC */
+  conv: RollC[];
 }
 
 type RollV = [number, number, string, number];
+type RollS = [second: number, packets: number, bytes: number];
+/**
+ * An address pair, lower first (inet order): packets and bytes each way (lh: sent by the lower address), the first
+ * frame each way (null: none), first and last packet time (ns, as decimal text: beyond a double's integers).
+ */
+export type RollC = [lo: string, hi: string, nLh: number, bLh: number, nHl: number, bHl: number, fLh: number | null, fHl: number | null, firstNs: string, lastNs: string];
+
+/** inet order of two host addresses: IPv4 (numbers) before IPv6 (bytes), then by address. */
+function ipCmp(a: number | Uint8Array, b: number | Uint8Array): number {
+  if (typeof a === 'number') return typeof b === 'number' ? (a >>> 0) - (b >>> 0) : -1;
+  if (typeof b === 'number') return 1;
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+const nsText = (sec: number, nsec: number): string => (sec === 0 ? String(nsec) : `${sec}${String(nsec).padStart(9, '0')}`);
+
+/** One address pair's running totals (times kept as seconds + nanoseconds: exact without BigInt per packet). */
+interface ConvAcc { lo: number | Uint8Array; hi: number | Uint8Array; nLh: number; bLh: number; nHl: number; bHl: number; fLh: number | null; fHl: number | null; s0: number; n0: number; s1: number; n1: number }
 
 /** Values are counted by their first VALUE_MAX characters (an index key has a size limit). */
 export const VALUE_MAX = 256;
@@ -173,7 +196,7 @@ export const VALUE_KINDS = {
 } as const;
 
 /** What the rollups read of a packet. */
-export type RollupInput = Pick<PacketRecord, 'tsSec' | 'tsNsec' | 'protocol' | 'len' | 'srcIp' | 'dstIp' | 'srcPort' | 'dstPort' | 'ipProto'
+export type RollupInput = Pick<PacketRecord, 'frame' | 'tsSec' | 'tsNsec' | 'protocol' | 'len' | 'srcIp' | 'dstIp' | 'srcPort' | 'dstPort' | 'ipProto'
   | 'protocols' | 'dnsName' | 'dnsType' | 'dnsRcode' | 'httpHost' | 'httpMethod' | 'httpStatus' | 'httpUserAgent' | 'tlsSni' | 'tlsJa3' | 'tlsJa4'>;
 
 /** Per-minute rollups of a batch: by protocol, by endpoint (sent/received), by port. Sorted rows avoid deadlocks. */
@@ -194,6 +217,36 @@ export class RollupAccumulator {
   private pm!: Map<string, RollP>;
   private em!: Map<number | string, RollE>;
   private om!: Map<number, RollO>;
+  private sec = new Map<number, RollS>();
+  private conv4 = new Map<number, Map<number, ConvAcc>>();
+  private conv6 = new Map<string, ConvAcc>();
+
+  private convAdd(r: RollupInput, src: number | Uint8Array, dst: number | Uint8Array, sec: number, nsec: number): void {
+    const lh = ipCmp(src, dst) <= 0;
+    const lo = lh ? src : dst, hi = lh ? dst : src;
+    let c: ConvAcc | undefined;
+    if (typeof lo === 'number' && typeof hi === 'number') {
+      let m = this.conv4.get(lo);
+      if (!m) this.conv4.set(lo, (m = new Map()));
+      c = m.get(hi);
+      if (!c) m.set(hi, (c = newConv(lo, hi, sec, nsec)));
+    } else {
+      const k = `${ipText(lo)} ${ipText(hi)}`;
+      c = this.conv6.get(k);
+      // (copies: the addresses may be views of a frame buffer that is reused)
+      const own = (a: number | Uint8Array) => (typeof a === 'number' ? a : a.slice());
+      if (!c) this.conv6.set(k, (c = newConv(own(lo), own(hi), sec, nsec)));
+    }
+    if (lh) {
+      c.nLh++; c.bLh += r.len;
+      if (c.fLh === null || r.frame < c.fLh) c.fLh = r.frame;
+    } else {
+      c.nHl++; c.bHl += r.len;
+      if (c.fHl === null || r.frame < c.fHl) c.fHl = r.frame;
+    }
+    if (sec < c.s0 || (sec === c.s0 && nsec < c.n0)) { c.s0 = sec; c.n0 = nsec; }
+    if (sec > c.s1 || (sec === c.s1 && nsec > c.n1)) { c.s1 = sec; c.n1 = nsec; }
+  }
 
   private static sub<K, V>(m: Map<number, Map<K, V>>, k: number): Map<K, V> {
     let x = m.get(k);
@@ -202,7 +255,10 @@ export class RollupAccumulator {
   }
 
   add(r: RollupInput): void {
-    const m = Math.floor((r.tsSec + Math.floor(r.tsNsec / 1e9)) / 60) * 60;
+    const sec = r.tsSec + Math.floor(r.tsNsec / 1e9), nsec = r.tsNsec % 1e9;
+    const m = Math.floor(sec / 60) * 60;
+    const ss = this.sec.get(sec);
+    if (ss) { ss[1]++; ss[2] += r.len; } else this.sec.set(sec, [sec, 1, r.len]);
     if (m !== this.lastM) {
       this.lastM = m;
       this.pm = RollupAccumulator.sub(this.proto, m);
@@ -236,6 +292,7 @@ export class RollupAccumulator {
       const kd = typeof r.dstIp === 'number' ? r.dstIp : ipText(r.dstIp)!;
       const f = em.get(kd);
       if (f) { f[4]++; f[5] += r.len; } else em.set(kd, [m, ipText(r.dstIp), 0, 0, 1, r.len]);
+      this.convAdd(r, r.srcIp, r.dstIp, sec, nsec);
     }
     if (r.srcPort !== null && r.dstPort !== null && r.ipProto !== null) {
       const p = Math.min(r.srcPort, r.dstPort);
@@ -257,8 +314,31 @@ export class RollupAccumulator {
       port: flat(this.port, (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]),
       hier: flat(this.hier, byStr(1)),
       val: flat(this.vals, (a, b) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)),
+      sec: [...this.sec.values()].sort((a, b) => a[0] - b[0]),
+      conv: this.convRows(),
     };
   }
+
+  private convRows(): RollC[] {
+    const all: ConvAcc[] = [...this.conv6.values()];
+    for (const m of this.conv4.values()) for (const c of m.values()) all.push(c);
+    all.sort((a, b) => ipCmp(a.lo, b.lo) || ipCmp(a.hi, b.hi));
+    return all.map((c) => [ipText(c.lo)!, ipText(c.hi)!, c.nLh, c.bLh, c.nHl, c.bHl, c.fLh, c.fHl, nsText(c.s0, c.n0), nsText(c.s1, c.n1)]);
+  }
+}
+
+function newConv(lo: number | Uint8Array, hi: number | Uint8Array, sec: number, nsec: number): ConvAcc {
+  return { lo, hi, nLh: 0, bLh: 0, nHl: 0, bHl: 0, fLh: null, fHl: null, s0: sec, n0: nsec, s1: sec, n1: nsec };
+}
+
+/** Per capture and kind: the batch's value counts summed over its minutes (rollup_value_total). */
+export function valueTotals(val: readonly RollV[]): RollV[] {
+  const m = new Map<string, RollV>();
+  for (const [, kind, value, n] of val) {
+    const k = kind + '\0' + value, x = m.get(k);
+    if (x) x[3] += n; else m.set(k, [0, kind, value, n]);
+  }
+  return [...m.values()].sort((a, b) => a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
 }
 
 const col = <T, K extends keyof T>(rows: T[], k: K): T[K][] => rows.map((r) => r[k]);
@@ -385,7 +465,19 @@ export class Store {
     await this.db.query('DELETE FROM rollup_port WHERE minute < to_timestamp($1)', since);
     await this.db.query('DELETE FROM rollup_hierarchy WHERE minute < to_timestamp($1)', since);
     await this.db.query('DELETE FROM rollup_value WHERE minute < to_timestamp($1)', since);
+    await this.db.query('DELETE FROM rollup_second WHERE second < $1', since);
     await this.db.query('DELETE FROM anomalies WHERE ts < to_timestamp($1)', since);
+    // the per-capture totals of captures that lost packets: made again from what is left
+    await this.db.transaction(async (tx) => {
+      const cut = `SELECT id FROM captures WHERE first_ts < to_timestamp($1)`;
+      await tx.query(`DELETE FROM rollup_value_total WHERE capture_id IN (${cut})`, since);
+      await tx.query(
+        `INSERT INTO rollup_value_total SELECT capture_id, kind, value, sum(count) FROM rollup_value WHERE capture_id IN (${cut}) GROUP BY 1, 2, 3`,
+        since,
+      );
+      await tx.query(`DELETE FROM rollup_conv WHERE capture_id IN (${cut})`, since);
+      await tx.query(`INSERT INTO rollup_conv ${CONV_FROM_PACKETS} AND capture_id IN (${cut}) GROUP BY 1, 2, 3`, since);
+    });
     return dropped;
   }
 
@@ -420,7 +512,7 @@ export class Store {
           else await tx.query(`TRUNCATE ${name}`);
         }
       }
-      for (const t of ['flows', 'rollup_protocol', 'rollup_endpoint', 'rollup_port', 'rollup_hierarchy', 'rollup_value', 'ingest_batches', 'anomalies']) {
+      for (const t of ROLLUP_TABLES) {
         await tx.query(`DELETE FROM ${t} WHERE capture_id = $1`, [id]);
       }
       await tx.query('DELETE FROM captures WHERE id = $1', [id]);
@@ -428,6 +520,17 @@ export class Store {
     });
   }
 }
+
+/** Every table besides packets and captures that holds rows of a capture (by capture_id). */
+export const ROLLUP_TABLES = ['flows', 'rollup_protocol', 'rollup_endpoint', 'rollup_port', 'rollup_hierarchy', 'rollup_value',
+  'rollup_value_total', 'rollup_second', 'rollup_conv', 'ingest_batches', 'anomalies'] as const;
+
+/** rollup_conv's rows made from stored packets (append `AND …` and `GROUP BY 1, 2, 3`); the same sums as RollupAccumulator. */
+export const CONV_FROM_PACKETS = `SELECT capture_id, least(src_ip, dst_ip), greatest(src_ip, dst_ip),
+    count(*) FILTER (WHERE src_ip <= dst_ip), coalesce(sum(len) FILTER (WHERE src_ip <= dst_ip), 0),
+    count(*) FILTER (WHERE src_ip > dst_ip), coalesce(sum(len) FILTER (WHERE src_ip > dst_ip), 0),
+    min(frame) FILTER (WHERE src_ip <= dst_ip), min(frame) FILTER (WHERE src_ip > dst_ip), min(ts_ns), max(ts_ns)
+  FROM packets WHERE src_ip IS NOT NULL AND dst_ip IS NOT NULL`;
 
 /** The day partitions of `packets` (packets_pYYYYMMDD) and their day numbers (days since the epoch). */
 async function packetPartitions(q: Tx): Promise<{ name: string; day: number }[]> {
@@ -504,6 +607,36 @@ async function upsertRollups(tx: Tx, id: number, r: Rollups): Promise<void> {
        SELECT $1, to_timestamp(m), k, v, n FROM unnest($2::float8[], $3::smallint[], $4::text[], $5::bigint[]) AS u(m, k, v, n)
        ON CONFLICT (capture_id, minute, kind, value) DO UPDATE SET count = r.count + EXCLUDED.count`,
       [id, c(r.val, 0), c(r.val, 1), c(r.val, 2), c(r.val, 3)],
+    );
+  }
+  if (r.val.length) {
+    const t = valueTotals(r.val);
+    await tx.query(
+      `INSERT INTO rollup_value_total AS r (capture_id, kind, value, count)
+       SELECT $1, k, v, n FROM unnest($2::smallint[], $3::text[], $4::bigint[]) AS u(k, v, n)
+       ON CONFLICT (capture_id, kind, value) DO UPDATE SET count = r.count + EXCLUDED.count`,
+      [id, c(t, 1), c(t, 2), c(t, 3)],
+    );
+  }
+  if (r.sec.length) {
+    await tx.query(
+      `INSERT INTO rollup_second AS r (capture_id, second, packets, bytes)
+       SELECT $1, s, n, b FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS u(s, n, b)
+       ON CONFLICT (capture_id, second) DO UPDATE SET packets = r.packets + EXCLUDED.packets, bytes = r.bytes + EXCLUDED.bytes`,
+      [id, c(r.sec, 0), c(r.sec, 1), c(r.sec, 2)],
+    );
+  }
+  if (r.conv.length) {
+    await tx.query(
+      `INSERT INTO rollup_conv AS r (capture_id, lo, hi, packets_lh, bytes_lh, packets_hl, bytes_hl, first_lh, first_hl, first_ns, last_ns)
+       SELECT $1, lo, hi, nlh, blh, nhl, bhl, flh, fhl, f, l
+         FROM unnest($2::inet[], $3::inet[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+           AS u(lo, hi, nlh, blh, nhl, bhl, flh, fhl, f, l)
+       ON CONFLICT (capture_id, lo, hi) DO UPDATE SET packets_lh = r.packets_lh + EXCLUDED.packets_lh, bytes_lh = r.bytes_lh + EXCLUDED.bytes_lh,
+         packets_hl = r.packets_hl + EXCLUDED.packets_hl, bytes_hl = r.bytes_hl + EXCLUDED.bytes_hl,
+         first_lh = LEAST(r.first_lh, EXCLUDED.first_lh), first_hl = LEAST(r.first_hl, EXCLUDED.first_hl),
+         first_ns = LEAST(r.first_ns, EXCLUDED.first_ns), last_ns = GREATEST(r.last_ns, EXCLUDED.last_ns)`,
+      [id, ...Array.from({ length: 10 }, (_, i) => c(r.conv, i))],
     );
   }
   if (r.ep.length) {

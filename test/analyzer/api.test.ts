@@ -118,7 +118,8 @@ backendTest('query API: packets, count, detail, flows, stream, stats, openapi', 
     assert.equal((await get('/stats/io?interval=60')).body.buckets.reduce((a: number, b: any) => a + b.packets, 0), total);
     // summary tables (no q, whole minutes) and the scan of packets (from not on a minute) give the same answers
     for (const u of ['/stats/dns', '/stats/http', '/stats/tls', '/count', '/stats/hierarchy', '/stats/endpoints?type=ip', '/stats/conversations?type=tcp',
-      `/stats/io?interval=120`]) {
+      '/stats/conversations?type=ip', '/stats/conversations?type=ipv6', '/stats/ports?type=tcp', '/stats/ports?type=udp', `/stats/io?interval=120`, `/stats/io?interval=1`,
+      `/stats/io?interval=7`]) {
       // (not UDP: the flows table counts ICMP errors quoting a datagram in its flow, tshark and the scan do not)
       const sep = u.includes('?') ? '&' : '?';
       const fast = await get(`${u}${sep}capture=${sample}`), scan = await get(`${u}${sep}capture=${sample}&from=0.5`);
@@ -135,6 +136,17 @@ backendTest('query API: packets, count, detail, flows, stream, stats, openapi', 
         });
       } else assert.deepEqual(scan.body, fast.body, `${u}: summary tables and scan agree`);
     }
+    // the flow count is the number of flows /flows lists
+    let listed = 0;
+    for (let after: string | null = null, i = 0; i < 100; i++) {
+      const pg: any = (await get(`/flows?limit=1000${after ? `&after=${after}` : ''}`)).body;
+      listed += pg.flows.length;
+      after = pg.next;
+      if (!after) break;
+    }
+    assert.ok(listed > 0);
+    assert.deepEqual((await get('/flows/count')).body, { flows: listed });
+    assert.deepEqual((await get(`/flows/count?q=${encodeURIComponent('dns')}`)).status, 200);
     const dns = (await get(`/stats/dns?capture=${sample}`)).body;
     assert.ok(dns.names.length > 0 && dns.types.length > 0 && dns.rcodes.length > 0);
     const tls = (await get(`/stats/tls?capture=${sample}`)).body;

@@ -90,7 +90,8 @@ async function rowsOf(c: pg.Client, capture: number): Promise<Record<string, unk
   const out: Record<string, unknown> = {};
   const tables: [string, string][] = [
     ['packets', 'frame'], ['flows', 'ip_proto, stream'], ['rollup_protocol', 'minute, protocol'], ['rollup_endpoint', 'minute, ip'],
-    ['rollup_port', 'minute, ip_proto, port'], ['anomalies', 'frame, name'], ['ingest_batches', 'seq'],
+    ['rollup_port', 'minute, ip_proto, port'], ['rollup_hierarchy', 'minute, protocols'], ['rollup_value', 'minute, kind, value'],
+    ['rollup_value_total', 'kind, value'], ['rollup_second', 'second'], ['rollup_conv', 'lo, hi'], ['anomalies', 'frame, name'], ['ingest_batches', 'seq'],
   ];
   for (const [t, order] of tables) {
     const r = await c.query(`SELECT * FROM ${t} WHERE capture_id = $1 ORDER BY ${order}`, [capture]);

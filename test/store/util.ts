@@ -306,6 +306,35 @@ export async function assertRollupsAddUp(db: Db, captureIds: number[]): Promise<
        WHERE ${inCap} AND src_port IS NOT NULL AND dst_port IS NOT NULL AND ip_proto IS NOT NULL GROUP BY 1, 2, 3, 4`,
     p,
   );
+  // per second (the I/O graph)
+  await sameRows(
+    db,
+    'rollup_second',
+    `SELECT capture_id, second, packets, bytes FROM rollup_second WHERE ${inCap}`,
+    `SELECT capture_id, ts_ns / 1000000000, count(*)::bigint, sum(len)::bigint FROM packets WHERE ${inCap} GROUP BY 1, 2`,
+    p,
+  );
+  // application values per capture: the per-minute rows summed
+  await sameRows(
+    db,
+    'rollup_value_total',
+    `SELECT capture_id, kind, value, count FROM rollup_value_total WHERE ${inCap}`,
+    `SELECT capture_id, kind, value, sum(count)::bigint FROM rollup_value WHERE ${inCap} GROUP BY 1, 2, 3`,
+    p,
+  );
+  // IP conversations per capture (address pairs, each way), written independently of the accumulator's code
+  await sameRows(
+    db,
+    'rollup_conv',
+    `SELECT capture_id, lo, hi, packets_lh, bytes_lh, packets_hl, bytes_hl, first_lh, first_hl, first_ns, last_ns FROM rollup_conv WHERE ${inCap}`,
+    `SELECT capture_id, lo, hi, count(*) FILTER (WHERE fwd)::bigint, coalesce(sum(len) FILTER (WHERE fwd), 0)::bigint,
+       count(*) FILTER (WHERE NOT fwd)::bigint, coalesce(sum(len) FILTER (WHERE NOT fwd), 0)::bigint,
+       min(frame) FILTER (WHERE fwd), min(frame) FILTER (WHERE NOT fwd), min(ts_ns), max(ts_ns)
+     FROM (SELECT capture_id, frame, len, ts_ns, src_ip <= dst_ip AS fwd, CASE WHEN src_ip <= dst_ip THEN src_ip ELSE dst_ip END AS lo,
+             CASE WHEN src_ip <= dst_ip THEN dst_ip ELSE src_ip END AS hi FROM packets WHERE ${inCap} AND src_ip IS NOT NULL AND dst_ip IS NOT NULL) x
+     GROUP BY 1, 2, 3`,
+    p,
+  );
 }
 
 /** Frames of a capture: count, distinct, min, max, and the digests the pcap walker computes. */

@@ -916,6 +916,20 @@ function route(method, url) {
       case '/stats/hierarchy': { const rows = statRows(scopeOf(q)); return { packets: rows.length, bytes: rows.reduce((a, p) => a + p.len, 0), tree: hierarchy(rows) }; }
       case '/stats/conversations': { const type = q.get('type') ?? 'ip'; return { type, conversations: conversations(statRows(scopeOf(q)), type).slice(0, 500) }; }
       case '/stats/endpoints': { const type = q.get('type') ?? 'ip'; return { type, endpoints: endpoints(statRows(scopeOf(q)), type).slice(0, 500) }; }
+      case '/stats/ports': {
+        const type = q.get('type');
+        if (type !== 'tcp' && type !== 'udp') throw new HttpError(400, 'type must be tcp or udp');
+        const m = new Map();
+        for (const p of statRows(scopeOf(q))) {
+          if (p.ip_proto !== (type === 'tcp' ? 6 : 17) || p.src_port == null || p.dst_port == null) continue;
+          const port = Math.min(p.src_port, p.dst_port);
+          const e = m.get(port) ?? { port, packets: 0, bytes: 0 };
+          e.packets++; e.bytes += p.len;
+          m.set(port, e);
+        }
+        return { type, ports: [...m.values()].sort((a, b) => b.packets - a.packets || a.port - b.port).slice(0, 500) };
+      }
+      case '/flows/count': return { flows: flowsOf(scopeOf(q)).length };
       case '/stats/io': {
         const interval = Number(q.get('interval') ?? 1);
         if (!(interval > 0)) throw new HttpError(400, 'interval must be > 0');

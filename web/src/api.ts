@@ -293,6 +293,13 @@ export async function flowPage(
   return { flows: v.flows as Flow[], next: typeof v.next === 'string' ? v.next : null };
 }
 
+/** How many flows are in scope. */
+export async function flowCount(scope: Scope, signal?: AbortSignal): Promise<number> {
+  const v = await getJson('/flows/count', scopeParams(scope), signal);
+  if (!isRecord(v) || typeof v.flows !== 'number') throw new ApiError('unexpected response for /flows/count', 200, '/flows/count', false);
+  return v.flows;
+}
+
 export interface StreamSegment {
   dir: 0 | 1;
   frame: number;
@@ -356,6 +363,19 @@ export async function statsEndpoints(scope: Scope, type: string, signal?: AbortS
   const v = await getJson('/stats/endpoints', { ...scopeParams(scope), type }, signal);
   if (!isRecord(v) || !Array.isArray(v.endpoints)) throw new ApiError('unexpected response for endpoints', 200, 'endpoints', false);
   return v.endpoints as Endpoint[];
+}
+
+export interface PortCount {
+  port: number;
+  packets: number;
+  bytes: number;
+}
+
+/** Service ports (each packet by its lower port), the busiest first. */
+export async function statsPorts(scope: Scope, type: 'tcp' | 'udp', signal?: AbortSignal): Promise<PortCount[]> {
+  const v = await getJson('/stats/ports', { ...scopeParams(scope), type }, signal);
+  if (!isRecord(v) || !Array.isArray(v.ports)) throw new ApiError('unexpected response for /stats/ports', 200, 'ports', false);
+  return v.ports as PortCount[];
 }
 
 export interface IoBucket {
