@@ -74,6 +74,9 @@ async function main(): Promise<void> {
   // pages anywhere in the data: 40 cursors spread over every capture
   const cursors = Array.from({ length: 40 }, (_, i) => `${bench.captureIds[i % bench.captureIds.length]}:${Math.floor(((i * 7919) % 40) / 40 * perCapture)}`);
   const busyIp = (await one<{ ip: string }>(`SELECT host(ip) AS ip FROM rollup_endpoint WHERE capture_id = $1 GROUP BY ip ORDER BY sum(packets_recv) LIMIT 1 OFFSET 5`, [last])).ip;
+  // a mid-frequency value of each indexed application field (the 6th most frequent in the last capture)
+  const valueOf = async (kind: number) => (await one<{ value: string }>(`SELECT value FROM rollup_value_total WHERE capture_id = $1 AND kind = $2 ORDER BY count DESC, value LIMIT 1 OFFSET 5`, [last, kind]))?.value;
+  const [dnsName, httpHost, sni] = [await valueOf(1), await valueOf(4), await valueOf(8)];
   const filtersBuilt = (() => { try { parseFilter('tcp'); return true; } catch { return false; } })();
 
   const offsetOf = (c: string) => { const [cap, fr] = c.split(':').map(Number); return (bench.captureIds.indexOf(cap!) * perCapture) + fr!; };
@@ -85,17 +88,33 @@ async function main(): Promise<void> {
     { name: '/filter?ip= (first page)', paths: [`/filter?ip=${busyIp}&limit=100`],
       naive: ['SELECT id, capture_id, frame FROM packets WHERE src_ip = $1 OR dst_ip = $1 ORDER BY capture_id, frame LIMIT 100', [busyIp]], target: 200 },
     ...(filtersBuilt ? [{ name: '/filter?q=ip.addr (first page)', paths: [`/filter?q=${encodeURIComponent(`ip.addr == ${busyIp}`)}&limit=100`], naive: null, target: 200 }] : []),
+    ...(filtersBuilt ? [
+      [`ip.src == ${busyIp}`, `SELECT id FROM packets WHERE src_ip = $1 ORDER BY capture_id, frame LIMIT 100`, [busyIp]],
+      ['tcp.port == 8080', `SELECT id FROM packets WHERE ip_proto = 6 AND (src_port = 8080 OR dst_port = 8080) ORDER BY capture_id, frame LIMIT 100`, []],
+      ['_ws.col.Protocol == "ICMP"', `SELECT id FROM packets WHERE protocol = 'ICMP' ORDER BY capture_id, frame LIMIT 100`, []],
+      ...(dnsName ? [[`dns.qry.name == "${dnsName}"`, `SELECT id FROM packets WHERE dns_name = $1 ORDER BY capture_id, frame LIMIT 100`, [dnsName]]] : []),
+      ...(httpHost ? [[`http.host == "${httpHost}"`, `SELECT id FROM packets WHERE http_host = $1 ORDER BY capture_id, frame LIMIT 100`, [httpHost]]] : []),
+      ...(sni ? [[`tls.handshake.extensions_server_name == "${sni}"`, `SELECT id FROM packets WHERE tls_sni = $1 ORDER BY capture_id, frame LIMIT 100`, [sni]]] : []),
+    ].map(([f, sql, params]) => ({ name: `/filter?q=${f} (first page)`, paths: [`/filter?q=${encodeURIComponent(f as string)}&limit=100`], naive: [sql, params] as [string, unknown[]], target: 200 })) : []),
     { name: '/count', paths: ['/count'], naive: ['SELECT count(*) FROM packets', []], target: 100 },
     { name: '/stats/hierarchy', paths: ['/stats/hierarchy'], naive: ['SELECT protocols, count(*), sum(len) FROM packets GROUP BY 1', []], target: 100 },
     { name: '/stats/conversations?type=tcp', paths: ['/stats/conversations?type=tcp&limit=100'],
       naive: ['SELECT capture_id, stream, count(*), sum(len) FROM packets WHERE ip_proto = 6 AND stream IS NOT NULL GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 100', []], target: 100 },
     { name: '/stats/endpoints?type=ip', paths: ['/stats/endpoints?type=ip&limit=100'],
       naive: [`SELECT a, sum(n) FROM (SELECT src_ip a, count(*) n FROM packets WHERE family(src_ip) = 4 GROUP BY 1 UNION ALL SELECT dst_ip, count(*) FROM packets WHERE family(dst_ip) = 4 GROUP BY 1) x GROUP BY 1 ORDER BY 2 DESC LIMIT 100`, []], target: 100 },
+    { name: '/stats/conversations?type=ip', paths: ['/stats/conversations?type=ip&limit=100'],
+      naive: ['SELECT least(src_ip, dst_ip), greatest(src_ip, dst_ip), count(*), sum(len) FROM packets WHERE family(src_ip) = 4 GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 100', []], target: 100 },
+    { name: '/stats/endpoints?type=tcp', paths: ['/stats/endpoints?type=tcp&limit=100'],
+      naive: [`SELECT a, p, sum(n) FROM (SELECT src_ip a, src_port p, count(*) n FROM packets WHERE ip_proto = 6 GROUP BY 1, 2 UNION ALL SELECT dst_ip, dst_port, count(*) FROM packets WHERE ip_proto = 6 GROUP BY 1, 2) x GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 100`, []], target: 100 },
+    { name: '/stats/ports?type=tcp', paths: ['/stats/ports?type=tcp&limit=100'],
+      naive: ['SELECT least(src_port, dst_port), count(*), sum(len) FROM packets WHERE ip_proto = 6 GROUP BY 1 ORDER BY 2 DESC LIMIT 100', []], target: 100 },
+    { name: '/stats/io?interval=1', paths: ['/stats/io?interval=1'], naive: ['SELECT ts_ns / 1000000000, count(*), sum(len) FROM packets GROUP BY 1 ORDER BY 1', []], target: 100 },
     { name: '/stats/io?interval=60', paths: ['/stats/io?interval=60'], naive: ['SELECT ts_ns / 60000000000, count(*), sum(len) FROM packets GROUP BY 1 ORDER BY 1', []], target: 100 },
     { name: '/stats/dns', paths: ['/stats/dns'], naive: ['SELECT dns_name, count(*) FROM packets WHERE dns_name IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 100', []], target: 100 },
     { name: '/stats/http', paths: ['/stats/http'], naive: ['SELECT http_host, count(*) FROM packets WHERE http_host IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 100', []], target: 100 },
     { name: '/stats/tls', paths: ['/stats/tls'], naive: ['SELECT tls_sni, count(*) FROM packets WHERE tls_sni IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 100', []], target: 100 },
     { name: '/stats/anomalies', paths: ['/stats/anomalies'], naive: ['SELECT name, count(*) FROM anomalies GROUP BY 1', []], target: 100 },
+    { name: '/flows/count', paths: ['/flows/count'], naive: ['SELECT count(DISTINCT (capture_id, ip_proto, stream)) FROM packets WHERE stream IS NOT NULL', []], target: 100 },
     { name: '/flows (by bytes)', paths: ['/flows?sort=bytes&order=desc&limit=100'],
       naive: ['SELECT capture_id, ip_proto, stream, sum(len) FROM packets WHERE stream IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 100', []], target: 100 },
   ];

@@ -2,7 +2,7 @@
  * The dashboard's pages end to end: the real stack (`pktlens serve`) on a fresh database of the PostgreSQL server,
  * Debian's chromium through playwright-core (harness: test/e2e/browser.ts). What the pages show is compared with what
  * the API answers for the same question, so the test fails when either is wrong:
- * - Overview: totals = /stats/hierarchy and /flows; brushing the I/O graph narrows the totals to /stats/hierarchy?from&to
+ * - Overview: totals = /stats/hierarchy and /flows (every page of it); brushing the I/O graph narrows the totals to /stats/hierarchy?from&to
  * - Packets: the count = /count, with and without a display filter; a bad filter shows the API's error position;
  *   the virtual list reaches the last row; j/k/Enter and "/"; a field selects its bytes and a byte its field
  * - Export as pcap: the download is read by tshark with /count packets
@@ -118,7 +118,7 @@ test('dashboard pages against the real stack', { timeout: 420_000 }, async (t) =
     if (!have.has('get /interfaces')) known.push(/\/api\/interfaces\b/);
     // before the SQL back end of the filters is merged, queries with q= fail (the page shows the error)
     if (!filtersWork) known.push(/\/api\/[\w/.]+\?(?:[^ ]*&)?q=/);
-    for (const probe of ['/stats/conversations?type=ip', '/stats/endpoints?type=ip', '/stats/endpoints?type=tcp', '/stats/endpoints?type=udp',
+    for (const probe of ['/stats/conversations?type=ip', '/stats/endpoints?type=ip', '/stats/ports?type=tcp', '/stats/ports?type=udp', '/flows/count',
       '/stats/hierarchy', '/stats/io?interval=1', '/stats/dns', '/stats/http', '/stats/tls', '/stats/anomalies', '/flows?limit=1']) {
       const st = await status(s, `${probe}${probe.includes('?') ? '&' : '?'}capture=${captureId}`);
       if (st >= 500) {
