@@ -3,14 +3,18 @@
 // with 8 concurrent connections for R requests (default 200), p50/p95 latency from every response's time. In the
 // same run, the naive SQL for the same answer (a full scan with GROUP BY, OFFSET paging) is timed K times (default
 // 3, 8 at once would only queue on 2 cores) through the same pool; the table prints both and their ratio.
+// The Analyzer runs as its own process (`pktlens serve --target analyzer`, as deployed), so the load generator's
+// work is not in its event loop; `--in-process` serves the routes inside the benchmark's process instead.
 // Targets (issue 5, 2 cores): /protocol_summary and /stats/* over all data ≤ 100 ms p95; any /packets page ≤ 50 ms
 // p95; first /filter page on an indexed field ≤ 200 ms p95.
 
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { arg, OUT, printTable } from './common.js';
+import { arg, OUT, printTable, ROOT } from './common.js';
 import { ensureBenchDb } from './fill.js';
 import { PgDb } from '../src/store/db.js';
 import { Store } from '../src/store/store.js';
@@ -22,6 +26,35 @@ const packets = arg('--packets', 10_000_000);
 const requests = arg('--requests', 200);
 const naiveRuns = arg('--naive-runs', 3);
 const CONNECTIONS = 8;
+const IN_PROCESS = process.argv.includes('--in-process');
+
+const freePort = (): Promise<number> => new Promise((resolve, reject) => {
+  const srv = createServer();
+  srv.on('error', reject);
+  srv.listen(0, '127.0.0.1', () => {
+    const port = (srv.address() as { port: number }).port;
+    srv.close(() => resolve(port));
+  });
+});
+
+/** `pktlens serve --target analyzer` on the bench database; resolves when /readyz answers 200. */
+async function startAnalyzer(url: string): Promise<{ base: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'pktlens.js'), 'serve', '--target', 'analyzer', '--port', String(port)], {
+    env: { ...process.env, DATABASE_URL: url, PKTLENS_QUERY_TIMEOUT_MS: '30000', PKTLENS_LOG_DIR: join(OUT, 'logs') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`the Analyzer exited (${child.exitCode})`);
+    try {
+      if ((await fetch(`${base}/readyz`)).status === 200) return { base, child };
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('the Analyzer did not become ready in 30 s');
+}
 
 const pct = (xs: number[], p: number): number => {
   if (!xs.length) return NaN;
@@ -63,9 +96,20 @@ async function naive(db: PgDb, sql: string, params: unknown[] = []): Promise<{ p
 async function main(): Promise<void> {
   const bench = await ensureBenchDb(packets);
   const db = new PgDb(bench.url, { max: CONNECTIONS, application: 'pktlens bench queries' });
-  const app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allowUnionTypes: true } } });
-  analyzerRoutes(app, { store: new Store(db), log: serviceLogger('bench-analyzer', { dir: null, terminal: false, level: 'silent' }), queryTimeoutMs: 30_000 });
-  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  let base: string, stop: () => Promise<void>;
+  if (IN_PROCESS) {
+    const app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allowUnionTypes: true } } });
+    analyzerRoutes(app, { store: new Store(db), log: serviceLogger('bench-analyzer', { dir: null, terminal: false, level: 'silent' }), queryTimeoutMs: 30_000 });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    stop = () => app.close();
+  } else {
+    const a = await startAnalyzer(bench.url);
+    base = a.base;
+    stop = async () => {
+      a.child.kill('SIGTERM');
+      await new Promise((r) => a.child.once('exit', r));
+    };
+  }
 
   const one = async <T>(sql: string, p: unknown[] = []) => (await db.query<T>(sql, p)).rows[0]!;
   const total = Number((await one<{ n: string }>('SELECT sum(packets) AS n FROM captures')).n);
@@ -130,11 +174,11 @@ async function main(): Promise<void> {
     results.push({ name: c.name, ...r, status: [...r.status], naive: n, target: c.target });
   }
   console.log(`pktlens query API over ${total.toLocaleString('en')} packets in ${bench.captureIds.length} captures (PostgreSQL ${bench.url.replace(/\/\/[^@]*@/, '//')}), `
-    + `${requests} requests per endpoint from ${CONNECTIONS} connections (autocannon); naive SQL ${naiveRuns} runs each${bench.reused ? '' : `; filled in ${bench.fillSeconds.toFixed(0)} s`}`);
+    + `${requests} requests per endpoint from ${CONNECTIONS} connections (autocannon; Analyzer ${IN_PROCESS ? 'in this process' : 'in its own process'}); naive SQL ${naiveRuns} runs each${bench.reused ? '' : `; filled in ${bench.fillSeconds.toFixed(0)} s`}`);
   printTable(rows, [1, 2, 5, 6, 7]);
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'queries.json'), JSON.stringify({ packets: total, captures: bench.captureIds.length, requests, connections: CONNECTIONS, results }, null, 2));
-  await app.close();
+  await stop();
   await db.close();
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Tx } from '../store/db.js';
 import { Rejected } from '../bus/messages.js';
-import { Params, captureSql, scopeSql, type Scope } from './scope.js';
+import { Params, captureSql, scopeSql, wholeCaptures, type Scope } from './scope.js';
 import { tsText } from '../store/queries.js';
 import { framePage } from './export.js';
 import { payloads } from './detail.js';
@@ -99,6 +99,11 @@ export async function flowPage(tx: Tx, s: Scope, o: { sort: FlowSort; order: 'as
 /** How many flows are in scope (the Overview's total). */
 export async function flowCount(tx: Tx, s: Scope): Promise<number> {
   const p = new Params();
+  if (wholeCaptures(s)) {
+    // kept per capture at ingest (new rows of flows, counted in the batch's transaction)
+    const r = await tx.query<{ n: string | null }>(`SELECT sum(c.flows) AS n FROM captures c WHERE ${s.captures ? `c.id = ANY(${p.add(s.captures)}::bigint[])` : 'TRUE'}`, p.values);
+    return Number(r.rows[0].n ?? 0);
+  }
   const r = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM flows f WHERE ${flowScopeSql(s, p)}`, p.values);
   return Number(r.rows[0].n);
 }

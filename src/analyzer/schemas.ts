@@ -13,7 +13,7 @@ const arr = (items: unknown) => ({ type: 'array', items });
 export const error = obj({ error: str, code: str, position: int }, ['error']);
 
 export const capture = obj({
-  id: int, name: str, source: str, state: str, packets: int, bytes: int, size_bytes: nint, sha256: nstr,
+  id: int, name: str, source: str, state: str, packets: int, bytes: int, flows: int, size_bytes: nint, sha256: nstr,
   first_ts: { type: ['string', 'null'] }, last_ts: { type: ['string', 'null'] }, link_types: arr(int),
   report: { type: 'object', additionalProperties: true }, created_at: str, updated_at: str,
 });

@@ -139,13 +139,14 @@ export async function conversations(tx: Tx, s: Scope, type: ConvType, limit: num
     );
     rows = r.rows;
   } else if ((type === 'ip' || type === 'ipv6') && wholeCaptures(s)) {
-    // rollup_conv: per capture and address pair (lower first); captures add up, A is the sender of the first frame
+    // rollup_conv: per capture and address pair (lower first); captures add up, A is the sender of the first frame.
+    // (inet order puts every IPv4 address before '::/0', the least IPv6 one: a range the planner can estimate)
     const r = await tx.query<Record<string, string | null>>(
       `WITH g AS (
          SELECT host(c.lo) AS lo, host(c.hi) AS hi, sum(c.packets_lh) AS n_lh, sum(c.bytes_lh) AS b_lh, sum(c.packets_hl) AS n_hl, sum(c.bytes_hl) AS b_hl,
            min(c.capture_id * 4294967296 + c.first_lh) AS f_lh, min(c.capture_id * 4294967296 + c.first_hl) AS f_hl,
            min(c.first_ns) AS first_ns, max(c.last_ns) AS last_ns
-         FROM rollup_conv c WHERE ${captureSql(s, p, 'c')} AND family(c.lo) = ${type === 'ip' ? 4 : 6} AND family(c.hi) = ${type === 'ip' ? 4 : 6}
+         FROM rollup_conv c WHERE ${captureSql(s, p, 'c')} AND ${type === 'ip' ? `c.hi < '::/0'::inet` : `c.lo >= '::/0'::inet`}
          GROUP BY c.lo, c.hi)
        SELECT CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN lo ELSE hi END AS a, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN hi ELSE lo END AS b,
          CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN n_lh ELSE n_hl END AS packets_ab, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN b_lh ELSE b_hl END AS bytes_ab,
@@ -204,7 +205,10 @@ export async function endpoints(tx: Tx, s: Scope, type: ConvType, limit: number)
   const p = new Params();
   const port = type === 'tcp' || type === 'udp';
   let sql: string;
-  if (type === 'ip' && minuteAligned(s)) {
+  if (type === 'ip' && wholeCaptures(s)) {
+    sql = `SELECT host(r.ip) AS address, sum(r.packets_sent) AS tp, sum(r.bytes_sent) AS tb, sum(r.packets_recv) AS rp, sum(r.bytes_recv) AS rb
+      FROM rollup_endpoint_total r WHERE r.ip < '::/0'::inet AND ${captureSql(s, p, 'r')} GROUP BY r.ip`;
+  } else if (type === 'ip' && minuteAligned(s)) {
     sql = `SELECT host(r.ip) AS address, sum(r.packets_sent) AS tp, sum(r.bytes_sent) AS tb, sum(r.packets_recv) AS rp, sum(r.bytes_recv) AS rb
       FROM rollup_endpoint r WHERE family(r.ip) = 4 AND ${rollupSql(s, p)} GROUP BY r.ip`;
   } else if (port && wholeCaptures(s)) {
@@ -315,13 +319,12 @@ export async function tallies(tx: Tx, s: Scope, what: keyof typeof TALLIES, limi
     const p = new Params();
     const kinds = p.add(lists.map(([, col]) => VALUE_KINDS[col]));
     const from = wholeCaptures(s)
-      ? `rollup_value_total r WHERE r.kind = ANY(${kinds}::smallint[]) AND ${captureSql(s, p, 'r')}`
-      : `rollup_value r WHERE r.kind = ANY(${kinds}::smallint[]) AND ${rollupSql(s, p)}`;
+      ? `rollup_value_total r WHERE r.kind = k.kind AND ${captureSql(s, p, 'r')}`
+      : `rollup_value r WHERE r.kind = k.kind AND ${rollupSql(s, p)}`;
     const r = await tx.query<{ kind: number; value: string; count: string }>(
-      `SELECT kind, value, count FROM (
-         SELECT r.kind, r.value, sum(r.count) AS count, row_number() OVER (PARTITION BY r.kind ORDER BY sum(r.count) DESC, r.value) AS rank
-         FROM ${from} GROUP BY r.kind, r.value) z
-       WHERE rank <= ${p.add(limit)} ORDER BY kind, rank`,
+      `SELECT k.kind, x.value, x.count FROM unnest(${kinds}::smallint[]) WITH ORDINALITY AS k(kind, i) CROSS JOIN LATERAL (
+         SELECT r.value, sum(r.count) AS count FROM ${from} GROUP BY r.value ORDER BY 2 DESC, 1 LIMIT ${p.add(limit)}) x
+       ORDER BY k.i, x.count DESC, x.value`,
       p.values,
     );
     for (const [list, col] of lists) rowsOf.set(list, r.rows.filter((x) => Number(x.kind) === VALUE_KINDS[col]));

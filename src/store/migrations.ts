@@ -204,7 +204,7 @@ ALTER TABLE packets ALTER COLUMN tags SET STATISTICS 1000;
   },
   {
     version: 5,
-    name: 'whole-capture summaries: rollup_second (I/O per second), rollup_value_total (DNS/HTTP/TLS values per capture), rollup_conv (IP conversations per capture)',
+    name: 'whole-capture summaries: rollup_second (I/O per second), rollup_value_total (DNS/HTTP/TLS values per capture), rollup_endpoint_total and rollup_conv (IP endpoints and conversations per capture), captures.flows',
     // filled from what is already stored, so statistics over captures stored before this version stay exact
     sql: `
 CREATE TABLE rollup_second (
@@ -220,6 +220,15 @@ CREATE TABLE rollup_value_total (
   value      text NOT NULL,
   count      bigint NOT NULL,
   PRIMARY KEY (capture_id, kind, value)
+);
+CREATE TABLE rollup_endpoint_total (
+  capture_id   bigint NOT NULL,
+  ip           inet NOT NULL,
+  packets_sent bigint NOT NULL,
+  bytes_sent   bigint NOT NULL,
+  packets_recv bigint NOT NULL,
+  bytes_recv   bigint NOT NULL,
+  PRIMARY KEY (capture_id, ip)
 );
 CREATE TABLE rollup_conv (
   capture_id bigint NOT NULL,
@@ -237,6 +246,9 @@ CREATE TABLE rollup_conv (
 );
 INSERT INTO rollup_second SELECT capture_id, ts_ns / 1000000000, count(*), sum(len) FROM packets GROUP BY 1, 2;
 INSERT INTO rollup_value_total SELECT capture_id, kind, value, sum(count) FROM rollup_value GROUP BY 1, 2, 3;
+INSERT INTO rollup_endpoint_total SELECT capture_id, ip, sum(packets_sent), sum(bytes_sent), sum(packets_recv), sum(bytes_recv) FROM rollup_endpoint GROUP BY 1, 2;
+ALTER TABLE captures ADD COLUMN flows bigint NOT NULL DEFAULT 0;
+UPDATE captures c SET flows = (SELECT count(*) FROM flows f WHERE f.capture_id = c.id);
 INSERT INTO rollup_conv SELECT capture_id, least(src_ip, dst_ip), greatest(src_ip, dst_ip),
     count(*) FILTER (WHERE src_ip <= dst_ip), coalesce(sum(len) FILTER (WHERE src_ip <= dst_ip), 0),
     count(*) FILTER (WHERE src_ip > dst_ip), coalesce(sum(len) FILTER (WHERE src_ip > dst_ip), 0),

@@ -26,6 +26,8 @@ export interface CaptureRow {
   last_ts: string | null;
   packets: number;
   bytes: number;
+  /** conversations (rows of flows) */
+  flows: number;
   state: CaptureState;
   report: Record<string, unknown>;
   created_at: string;
@@ -331,6 +333,16 @@ function newConv(lo: number | Uint8Array, hi: number | Uint8Array, sec: number, 
   return { lo, hi, nLh: 0, bLh: 0, nHl: 0, bHl: 0, fLh: null, fHl: null, s0: sec, n0: nsec, s1: sec, n1: nsec };
 }
 
+/** Per capture: the batch's endpoint rows summed over their minutes (rollup_endpoint_total), in address order. */
+export function endpointTotals(ep: readonly RollE[]): RollE[] {
+  const m = new Map<string | null, RollE>();
+  for (const e of ep) {
+    const x = m.get(e[1]);
+    if (x) { x[2] += e[2]; x[3] += e[3]; x[4] += e[4]; x[5] += e[5]; } else m.set(e[1], [0, e[1], e[2], e[3], e[4], e[5]]);
+  }
+  return [...m.values()].sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+}
+
 /** Per capture and kind: the batch's value counts summed over its minutes (rollup_value_total). */
 export function valueTotals(val: readonly RollV[]): RollV[] {
   const m = new Map<string, RollV>();
@@ -428,7 +440,7 @@ export class Store {
       if (ins.rowCount === 0) return 'duplicate' as const;
       for (const day of newDays) await ensurePartition(tx, day);
       await tx.copyBinary('packets', PACKET_COLUMNS, e.payload);
-      if (flows.length) await upsertFlows(tx, captureId, flows);
+      const newFlows = flows.length ? await upsertFlows(tx, captureId, flows) : 0;
       await upsertRollups(tx, captureId, e.rollups);
       if (e.anomalies.length) {
         const an = e.anomalies;
@@ -438,9 +450,9 @@ export class Store {
         );
       }
       await tx.query(
-        `UPDATE captures SET packets = packets + $2, bytes = bytes + $3, first_ts = LEAST(first_ts, to_timestamp($4)),
+        `UPDATE captures SET packets = packets + $2, bytes = bytes + $3, flows = flows + $6, first_ts = LEAST(first_ts, to_timestamp($4)),
            last_ts = GREATEST(last_ts, to_timestamp($5)), updated_at = now() WHERE id = $1`,
-        [captureId, e.packets, e.bytes, e.firstTs, e.lastTs],
+        [captureId, e.packets, e.bytes, e.firstTs, e.lastTs, newFlows],
       );
       return 'written' as const;
     });
@@ -473,6 +485,12 @@ export class Store {
       await tx.query(`DELETE FROM rollup_value_total WHERE capture_id IN (${cut})`, since);
       await tx.query(
         `INSERT INTO rollup_value_total SELECT capture_id, kind, value, sum(count) FROM rollup_value WHERE capture_id IN (${cut}) GROUP BY 1, 2, 3`,
+        since,
+      );
+      await tx.query(`DELETE FROM rollup_endpoint_total WHERE capture_id IN (${cut})`, since);
+      await tx.query(
+        `INSERT INTO rollup_endpoint_total SELECT capture_id, ip, sum(packets_sent), sum(bytes_sent), sum(packets_recv), sum(bytes_recv)
+         FROM rollup_endpoint WHERE capture_id IN (${cut}) GROUP BY 1, 2`,
         since,
       );
       await tx.query(`DELETE FROM rollup_conv WHERE capture_id IN (${cut})`, since);
@@ -523,7 +541,7 @@ export class Store {
 
 /** Every table besides packets and captures that holds rows of a capture (by capture_id). */
 export const ROLLUP_TABLES = ['flows', 'rollup_protocol', 'rollup_endpoint', 'rollup_port', 'rollup_hierarchy', 'rollup_value',
-  'rollup_value_total', 'rollup_second', 'rollup_conv', 'ingest_batches', 'anomalies'] as const;
+  'rollup_value_total', 'rollup_endpoint_total', 'rollup_second', 'rollup_conv', 'ingest_batches', 'anomalies'] as const;
 
 /** rollup_conv's rows made from stored packets (append `AND …` and `GROUP BY 1, 2, 3`); the same sums as RollupAccumulator. */
 export const CONV_FROM_PACKETS = `SELECT capture_id, least(src_ip, dst_ip), greatest(src_ip, dst_ip),
@@ -545,7 +563,7 @@ async function packetPartitions(q: Tx): Promise<{ name: string; day: number }[]>
 }
 
 function normCapture(r: CaptureRow): CaptureRow {
-  return { ...r, id: Number(r.id), packets: Number(r.packets), bytes: Number(r.bytes), size_bytes: r.size_bytes === null ? null : Number(r.size_bytes) };
+  return { ...r, id: Number(r.id), packets: Number(r.packets), bytes: Number(r.bytes), flows: Number(r.flows ?? 0), size_bytes: r.size_bytes === null ? null : Number(r.size_bytes) };
 }
 
 function dayName(day: number): [string, string, string] {
@@ -561,10 +579,12 @@ export async function ensurePartition(tx: Tx, day: number): Promise<void> {
   await tx.query(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF packets FOR VALUES FROM ('${from} 00:00:00+00') TO ('${to} 00:00:00+00')`);
 }
 
-async function upsertFlows(tx: Tx, captureId: number, fl: FlowUpdate[]): Promise<void> {
+/** Insert or update the batch's flows; returns how many are new (inserted rather than updated). */
+async function upsertFlows(tx: Tx, captureId: number, fl: FlowUpdate[]): Promise<number> {
   const rows = [...fl].sort((a, b) => a.ipProto - b.ipProto || a.stream - b.stream);
-  await tx.query(
-    `INSERT INTO flows AS f (capture_id, ip_proto, stream, client_ip, server_ip, client_port, server_port, first_ts, last_ts,
+  const r = await tx.query<{ n: string }>(
+    `WITH up AS (
+     INSERT INTO flows AS f (capture_id, ip_proto, stream, client_ip, server_ip, client_port, server_port, first_ts, last_ts,
        packets_c2s, packets_s2c, bytes_c2s, bytes_s2c, syn, syn_ack, fin, rst, tcp_state, app, app_by, server_name, last_frame)
      SELECT $1, u.p, u.s, u.ci, u.si, u.cp, u.sp, to_timestamp(u.ft), to_timestamp(u.lt), u.a, u.b, u.c, u.d, u.syn, u.sa, u.fin, u.rst, u.st, u.app, u.by, u.sn, u.lf
      FROM unnest($2::smallint[], $3::bigint[], $4::inet[], $5::inet[], $6::integer[], $7::integer[], $8::float8[], $9::float8[],
@@ -581,12 +601,15 @@ async function upsertFlows(tx: Tx, captureId: number, fl: FlowUpdate[]): Promise
        app = CASE WHEN EXCLUDED.last_frame > f.last_frame THEN COALESCE(EXCLUDED.app, f.app) ELSE COALESCE(f.app, EXCLUDED.app) END,
        app_by = CASE WHEN EXCLUDED.last_frame > f.last_frame THEN COALESCE(EXCLUDED.app_by, f.app_by) ELSE COALESCE(f.app_by, EXCLUDED.app_by) END,
        server_name = CASE WHEN EXCLUDED.last_frame > f.last_frame THEN COALESCE(EXCLUDED.server_name, f.server_name) ELSE COALESCE(f.server_name, EXCLUDED.server_name) END,
-       last_frame = GREATEST(f.last_frame, EXCLUDED.last_frame)`,
+       last_frame = GREATEST(f.last_frame, EXCLUDED.last_frame)
+     RETURNING (xmax = 0) AS inserted)
+     SELECT count(*) FILTER (WHERE inserted) AS n FROM up`,
     [captureId, col(rows, 'ipProto'), col(rows, 'stream'), col(rows, 'clientIp'), col(rows, 'serverIp'), col(rows, 'clientPort'),
       col(rows, 'serverPort'), col(rows, 'firstSec'), col(rows, 'lastSec'), col(rows, 'dPktsC2s'), col(rows, 'dPktsS2c'),
       col(rows, 'dBytesC2s'), col(rows, 'dBytesS2c'), col(rows, 'syn'), col(rows, 'synAck'), col(rows, 'fin'), col(rows, 'rst'),
       col(rows, 'tcpState'), col(rows, 'app'), col(rows, 'appBy'), col(rows, 'serverName'), col(rows, 'lastFrame')],
   );
+  return Number(r.rows[0].n);
 }
 
 async function upsertRollups(tx: Tx, id: number, r: Rollups): Promise<void> {
@@ -640,6 +663,14 @@ async function upsertRollups(tx: Tx, id: number, r: Rollups): Promise<void> {
     );
   }
   if (r.ep.length) {
+    const t = endpointTotals(r.ep);
+    await tx.query(
+      `INSERT INTO rollup_endpoint_total AS r (capture_id, ip, packets_sent, bytes_sent, packets_recv, bytes_recv)
+       SELECT $1, ip, ps, bs, pr, br FROM unnest($2::inet[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(ip, ps, bs, pr, br)
+       ON CONFLICT (capture_id, ip) DO UPDATE SET packets_sent = r.packets_sent + EXCLUDED.packets_sent, bytes_sent = r.bytes_sent + EXCLUDED.bytes_sent,
+         packets_recv = r.packets_recv + EXCLUDED.packets_recv, bytes_recv = r.bytes_recv + EXCLUDED.bytes_recv`,
+      [id, c(t, 1), c(t, 2), c(t, 3), c(t, 4), c(t, 5)],
+    );
     await tx.query(
       `INSERT INTO rollup_endpoint AS r (capture_id, minute, ip, packets_sent, bytes_sent, packets_recv, bytes_recv)
        SELECT $1, to_timestamp(m), ip, ps, bs, pr, br FROM unnest($2::float8[], $3::inet[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) AS u(m, ip, ps, bs, pr, br)

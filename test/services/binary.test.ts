@@ -91,7 +91,7 @@ async function rowsOf(c: pg.Client, capture: number): Promise<Record<string, unk
   const tables: [string, string][] = [
     ['packets', 'frame'], ['flows', 'ip_proto, stream'], ['rollup_protocol', 'minute, protocol'], ['rollup_endpoint', 'minute, ip'],
     ['rollup_port', 'minute, ip_proto, port'], ['rollup_hierarchy', 'minute, protocols'], ['rollup_value', 'minute, kind, value'],
-    ['rollup_value_total', 'kind, value'], ['rollup_second', 'second'], ['rollup_conv', 'lo, hi'], ['anomalies', 'frame, name'], ['ingest_batches', 'seq'],
+    ['rollup_value_total', 'kind, value'], ['rollup_endpoint_total', 'ip'], ['rollup_second', 'second'], ['rollup_conv', 'lo, hi'], ['anomalies', 'frame, name'], ['ingest_batches', 'seq'],
   ];
   for (const [t, order] of tables) {
     const r = await c.query(`SELECT * FROM ${t} WHERE capture_id = $1 ORDER BY ${order}`, [capture]);

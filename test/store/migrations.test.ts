@@ -11,7 +11,7 @@ import type { Db } from '../../src/store/db.js';
 const DB_MODULE = pathToFileURL(fileURLToPath(new URL('../../src/store/db.js', import.meta.url))).href;
 const VERSIONS = MIGRATIONS.map((m) => m.version).sort((a, b) => a - b);
 const TABLES = ['captures', 'packets', 'flows', 'rollup_protocol', 'rollup_endpoint', 'rollup_port', 'rollup_hierarchy', 'rollup_value',
-  'rollup_value_total', 'rollup_second', 'rollup_conv', 'ingest_batches', 'anomalies'];
+  'rollup_value_total', 'rollup_endpoint_total', 'rollup_second', 'rollup_conv', 'ingest_batches', 'anomalies'];
 
 async function migrationRows(db: Db): Promise<{ version: number; n: number }[]> {
   return (await rows<{ version: number; n: string }>(db, 'SELECT version, count(*) AS n FROM schema_migrations GROUP BY version ORDER BY version')).map(

@@ -322,6 +322,21 @@ export async function assertRollupsAddUp(db: Db, captureIds: number[]): Promise<
     `SELECT capture_id, kind, value, sum(count)::bigint FROM rollup_value WHERE ${inCap} GROUP BY 1, 2, 3`,
     p,
   );
+  await sameRows(
+    db,
+    'rollup_endpoint_total',
+    `SELECT capture_id, ip, packets_sent, bytes_sent, packets_recv, bytes_recv FROM rollup_endpoint_total WHERE ${inCap}`,
+    `SELECT capture_id, ip, sum(packets_sent)::bigint, sum(bytes_sent)::bigint, sum(packets_recv)::bigint, sum(bytes_recv)::bigint FROM rollup_endpoint WHERE ${inCap} GROUP BY 1, 2`,
+    p,
+  );
+  // the flow count kept on the capture
+  await sameRows(
+    db,
+    'captures.flows',
+    `SELECT id, flows FROM captures WHERE id = ANY($1::bigint[])`,
+    `SELECT c.id, (SELECT count(*) FROM flows f WHERE f.capture_id = c.id)::bigint FROM captures c WHERE c.id = ANY($1::bigint[])`,
+    p,
+  );
   // IP conversations per capture (address pairs, each way), written independently of the accumulator's code
   await sameRows(
     db,
