@@ -219,7 +219,7 @@ CREATE TABLE rollup_value_total (
   kind       smallint NOT NULL,
   value      text NOT NULL,
   count      bigint NOT NULL,
-  PRIMARY KEY (capture_id, kind, value)
+  PRIMARY KEY (kind, capture_id, value) -- read by kind, for some captures or all
 );
 CREATE TABLE rollup_endpoint_total (
   capture_id   bigint NOT NULL,

@@ -637,7 +637,7 @@ async function upsertRollups(tx: Tx, id: number, r: Rollups): Promise<void> {
     await tx.query(
       `INSERT INTO rollup_value_total AS r (capture_id, kind, value, count)
        SELECT $1, k, v, n FROM unnest($2::smallint[], $3::text[], $4::bigint[]) AS u(k, v, n)
-       ON CONFLICT (capture_id, kind, value) DO UPDATE SET count = r.count + EXCLUDED.count`,
+       ON CONFLICT (kind, capture_id, value) DO UPDATE SET count = r.count + EXCLUDED.count`,
       [id, c(t, 1), c(t, 2), c(t, 3)],
     );
   }
