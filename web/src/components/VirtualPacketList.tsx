@@ -1,5 +1,4 @@
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type MouseEvent } from 'react';
-import { flushSync } from 'react-dom';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type MouseEvent } from 'react';
 import type { PacketRow } from '../api';
 import { colorRule } from '../lib/coloring';
 import { formatIsoNs, formatRelative, parseEpochNs } from '../lib/format';
@@ -8,7 +7,7 @@ export const ROW_H = 20;
 /** Browsers cap an element's height (~16.7M px in Firefox, ~33M in Chrome); taller lists are scaled into this. */
 const MAX_SCROLL_PX = 8_000_000;
 /** Rows rendered above and below the screen (what a compositor-driven scroll shows before the next render). */
-const OVERSCAN = 8;
+const OVERSCAN = 4;
 
 export type TimeMode =
   /** seconds since the first packet of `capture` (rows of other captures fall back to absolute) */
@@ -47,74 +46,95 @@ interface Props {
   scrollTo: { index: number; seq: number } | null;
 }
 
-interface RowProps {
-  row: PacketRow | undefined;
+/** One row element of the pool, with what it shows now (so that only what changed is written). */
+interface Slot {
+  el: HTMLDivElement;
+  /** cap, no., time, source, destination, protocol, length, info */
+  text: Text[];
+  /** what each Text holds (compared here: reading a Text's data back from the DOM costs a string each time) */
+  strs: string[];
   index: number;
+  row: PacketRow | undefined | null;
   selected: boolean;
   showCapture: boolean;
-  time: string;
+  times: WeakMap<PacketRow, string> | null;
 }
 
-/** One row; re-rendered only when what it shows changes (rows arriving elsewhere leave it alone). */
-const Row = memo(function Row({ row, index, selected, showCapture, time }: RowProps) {
-  if (!row) {
-    // The same elements as a loaded row (so a row arriving, or scrolled past, only changes text): every cell empty
-    // but the last, which spans the row (styles/pages.css).
-    return (
-      <div className={`prow is-pending${showCapture ? ' with-cap' : ''}`} data-index={index}>
-        {showCapture && <span className="c-num" />}
-        <span className="c-num" />
-        <span className="c-num" />
-        <span className="ellipsis" />
-        <span className="ellipsis" />
-        <span className="ellipsis" />
-        <span className="c-num" />
-        <span className="ellipsis">{`loading row ${index + 1}…`}</span>
-      </div>
-    );
+const CELL_CLASSES = ['c-num', 'c-num', 'c-num', 'ellipsis', 'ellipsis', 'ellipsis', 'c-num', 'ellipsis'];
+
+function newSlot(): Slot {
+  const el = document.createElement('div');
+  const text: Text[] = [];
+  for (const cls of CELL_CLASSES) {
+    const span = el.appendChild(document.createElement('span'));
+    span.className = cls;
+    text.push(span.appendChild(document.createTextNode('')));
   }
-  const src = address(row.src_ip, row.eth_src);
-  const dst = address(row.dst_ip, row.eth_dst);
-  return (
-    <div
-      role="row"
-      className={`prow pc-${colorRule(row)}${showCapture ? ' with-cap' : ''}${selected ? ' is-selected' : ''}`}
-      data-testid="packet-row"
-      data-index={index}
-      data-id={row.id}
-      data-frame={row.frame}
-      aria-selected={selected}
-    >
-      {showCapture && <span className="c-num">{row.capture_id}</span>}
-      <span className="c-num">{row.frame}</span>
-      <span className="c-num" title={row.ts}>
-        {time}
-      </span>
-      <span className="ellipsis" title={src}>
-        {src}
-      </span>
-      <span className="ellipsis" title={dst}>
-        {dst}
-      </span>
-      <span className="ellipsis" title={row.protocol}>
-        {row.protocol}
-      </span>
-      <span className="c-num">{row.len}</span>
-      <span className="ellipsis" title={row.summary}>
-        {row.summary}
-      </span>
-    </div>
-  );
-});
+  return { el, text, strs: text.map(() => ''), index: -1, row: null, selected: false, showCapture: false, times: null };
+}
+
+function setText(s: Slot, c: number, v: string): void {
+  if (s.strs[c] !== v) {
+    s.strs[c] = v;
+    s.text[c]!.data = v;
+  }
+}
+
+function setAttr(el: Element, name: string, value: string | null): void {
+  if (value === null) el.removeAttribute(name);
+  else if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+/** Shows row `index` (loaded, or still loading) in a pooled element; writes only what differs from before. */
+function fillSlot(s: Slot, index: number, row: PacketRow | undefined, selected: boolean, showCapture: boolean, times: WeakMap<PacketRow, string>, timeMode: TimeMode): void {
+  if (s.index === index && s.row === row && s.selected === selected && s.showCapture === showCapture && s.times === times) return;
+  const { el } = s;
+  if (s.index < 0 || s.showCapture !== showCapture) (el.firstChild as HTMLElement).hidden = !showCapture;
+  if (!row) {
+    // Every cell empty but the last, which spans the row (styles/pages.css).
+    el.className = `prow is-pending${showCapture ? ' with-cap' : ''}`;
+    for (const a of ['role', 'data-testid', 'data-id', 'data-frame', 'aria-selected']) setAttr(el, a, null);
+    setAttr(el, 'data-index', String(index));
+    for (let c = 0; c < 7; c++) setText(s, c, '');
+    setText(s, 7, `loading row ${index + 1}…`);
+  } else {
+    el.className = `prow pc-${colorRule(row)}${showCapture ? ' with-cap' : ''}${selected ? ' is-selected' : ''}`;
+    setAttr(el, 'role', 'row');
+    setAttr(el, 'data-testid', 'packet-row');
+    setAttr(el, 'data-index', String(index));
+    setAttr(el, 'data-id', String(row.id));
+    setAttr(el, 'data-frame', String(row.frame));
+    setAttr(el, 'aria-selected', String(selected));
+    let time = times.get(row);
+    if (time === undefined) {
+      time = formatTime(row, timeMode);
+      times.set(row, time);
+    }
+    setText(s, 0, showCapture ? String(row.capture_id) : '');
+    setText(s, 1, String(row.frame));
+    setText(s, 2, time);
+    setText(s, 3, address(row.src_ip, row.eth_src));
+    setText(s, 4, address(row.dst_ip, row.eth_dst));
+    setText(s, 5, row.protocol);
+    setText(s, 6, String(row.len));
+    setText(s, 7, row.summary);
+  }
+  s.index = index;
+  s.row = row;
+  s.selected = selected;
+  s.showCapture = showCapture;
+  s.times = times;
+}
 
 /**
  * Wireshark's packet list over any number of rows, with one height for every row: the rows on screen are found by
- * division (no per-row bookkeeping, so ten million rows cost what a hundred do) and only they are rendered, as
- * one block moved by a transform. Rows are keyed by their place on screen, so a scroll updates the text of
- * existing elements rather than building new ones.
+ * division (no per-row bookkeeping, so ten million rows cost what a hundred do) and only they exist in the page.
+ * They are a pool of elements in one block, moved by a transform and refilled in place on every scroll event, in
+ * the same frame, without a React render: a row scrolled in costs the writes of the texts that changed, which is
+ * what keeps a fast scroll (a screenful of new rows per frame) within a frame. React renders the frame around them.
  * The scroll height represents the whole count; past MAX_SCROLL_PX the scroll offset is scaled (rows are in virtual
  * space, the scrollbar in a scaled space), so a drag of the thumb to 75% lands on row 0.75 × total.
- * Every cell is a React text child: nothing from a packet is parsed as HTML.
+ * Everything from a packet is written as text (Text nodes' data, attribute values): nothing is parsed as HTML.
  */
 export const VirtualPacketList = memo(function VirtualPacketList(p: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -124,23 +144,53 @@ export const VirtualPacketList = memo(function VirtualPacketList(p: Props) {
   const real = Math.min(full, MAX_SCROLL_PX);
   // Maps a real scroll offset to the virtual one so that both ends line up: k = (full - H) / (real - H).
   const k = real > viewH && full > real ? (full - viewH) / (real - viewH) : 1;
-  const geom = useRef({ k, raw: 0 });
-  geom.current.k = k;
 
-  // The first row (virtual offset / ROW_H) on screen: state only changes when it does.
-  const [first, setFirst] = useState(0);
-  const visible = Math.ceil(viewH / ROW_H) + 1;
-  const start = Math.max(0, Math.min(first, p.total - 1) - OVERSCAN);
-  const end = Math.min(p.total - 1, first + visible + OVERSCAN);
+  const props = useRef(p);
+  props.current = p;
+  const geom = useRef({ k, viewH });
+  geom.current = { k, viewH };
+  const pool = useRef<Slot[]>([]);
+  const shown = useRef<{ start: number; end: number; y: number; total: number; onRange: Props['onRange'] | null }>({
+    start: 0,
+    end: -1,
+    y: NaN,
+    total: 0,
+    onRange: null,
+  });
+  const times = useRef({ mode: p.timeMode, cache: new WeakMap<PacketRow, string>() });
+  if (times.current.mode !== p.timeMode) times.current = { mode: p.timeMode, cache: new WeakMap() };
 
-  /** The block's place in content coordinates: its first row at its virtual offset, shifted by the scaling. */
-  const blockY = useCallback((s: number): number => {
-    const { k: kk, raw } = geom.current;
-    return kk === 1 ? s * ROW_H : raw + s * ROW_H - raw * kk;
+  /** Puts the rows of the current scroll offset on screen (on scroll, on arriving rows, after a render). */
+  const paint = useCallback(() => {
+    const el = scrollRef.current;
+    const block = blockRef.current;
+    if (!el || !block) return;
+    const cur = props.current;
+    const { k: kk, viewH: h } = geom.current;
+    const raw = el.scrollTop;
+    const v = raw * kk;
+    const first = Math.max(0, Math.min(cur.total - 1, Math.floor(v / ROW_H)));
+    const start = Math.max(0, first - OVERSCAN);
+    const end = Math.min(cur.total - 1, first + Math.ceil(h / ROW_H) + OVERSCAN);
+    const n = Math.max(0, end - start + 1);
+    const slots = pool.current;
+    while (slots.length < n) slots.push(newSlot());
+    while (block.childElementCount > n) block.lastChild!.remove();
+    for (let j = 0; j < n; j++) {
+      const s = slots[j]!;
+      if (s.el.parentNode !== block) block.appendChild(s.el);
+      const i = start + j;
+      fillSlot(s, i, cur.source.rows.get(i), i === cur.selectedIndex, cur.showCapture, times.current.cache, cur.timeMode);
+    }
+    // The block's place in content coordinates: its first row at its virtual offset, shifted by the scaling.
+    const y = kk === 1 ? start * ROW_H : raw + start * ROW_H - v;
+    const was = shown.current;
+    if (y !== was.y) block.style.transform = `translateY(${y}px)`;
+    // A new range, a new total (a live capture) or another view (a new onRange): what to load is said again.
+    const moved = start !== was.start || end !== was.end || cur.total !== was.total || cur.onRange !== was.onRange;
+    shown.current = { start, end, y, total: cur.total, onRange: cur.onRange };
+    if (moved && end >= start) cur.onRange(start, end);
   }, []);
-
-  // Re-rendered when rows arrive (the rows themselves are read from the source below).
-  useSyncExternalStore(p.source.subscribe, p.source.getVersion);
 
   useEffect(() => {
     const el = scrollRef.current;
@@ -148,47 +198,32 @@ export const VirtualPacketList = memo(function VirtualPacketList(p: Props) {
     const ro = new ResizeObserver(() => setViewH(el.clientHeight));
     ro.observe(el);
     setViewH(el.clientHeight);
-    return () => ro.disconnect();
-  }, []);
-
-  const firstRef = useRef(first);
-  firstRef.current = first;
-  const startRef = useRef(start);
-  startRef.current = start;
-  const totalRef = useRef(p.total);
-  totalRef.current = p.total;
-  useEffect(() => {
-    const el = scrollRef.current;
-    if (!el) return;
-    const onScroll = () => {
-      const raw = el.scrollTop;
-      geom.current.raw = raw;
-      const f = Math.max(0, Math.min(totalRef.current - 1, Math.floor((raw * geom.current.k) / ROW_H)));
-      if (f !== firstRef.current) {
-        // Synchronously, so the frame being drawn already shows the rows of this offset.
-        flushSync(() => setFirst(f));
-      } else if (geom.current.k !== 1 && blockRef.current) {
-        // Scaled: the rows move faster than the content; the same rows, only placed anew.
-        blockRef.current.style.transform = `translateY(${blockY(startRef.current)}px)`;
-      }
+    el.addEventListener('scroll', paint, { passive: true });
+    return () => {
+      ro.disconnect();
+      el.removeEventListener('scroll', paint);
     };
-    el.addEventListener('scroll', onScroll, { passive: true });
-    onScroll();
-    return () => el.removeEventListener('scroll', onScroll);
-  }, [blockY]);
+  }, [paint]);
 
-  // After a change of the total (a live capture) or of the height, the offset maps to another row.
-  useLayoutEffect(() => {
-    const el = scrollRef.current;
-    if (!el) return;
-    geom.current.raw = el.scrollTop;
-    setFirst(Math.max(0, Math.min(p.total - 1, Math.floor((el.scrollTop * k) / ROW_H))));
-  }, [k, p.total]);
-
-  const onRange = p.onRange;
+  // Rows arriving: refilled in place (slots whose row did not change are left alone) at the next frame, with the
+  // frame's own layout: written now, the next scroll event's read of scrollTop would lay the page out twice.
   useEffect(() => {
-    if (end >= start) onRange(start, end);
-  }, [start, end, onRange]);
+    let raf = 0;
+    const off = p.source.subscribe(() => {
+      if (!raf) {
+        raf = requestAnimationFrame(() => {
+          raf = 0;
+          paint();
+        });
+      }
+    });
+    return () => {
+      off();
+      cancelAnimationFrame(raf);
+    };
+  }, [p.source, paint]);
+  // Any render (total, height, selection, time mode, another view): the rows follow.
+  useLayoutEffect(paint);
 
   const { scrollTo } = p;
   useEffect(() => {
@@ -201,43 +236,29 @@ export const VirtualPacketList = memo(function VirtualPacketList(p: Props) {
     // align 'auto': only when the row is not wholly on screen
     if (top < v) el.scrollTop = top / kk;
     else if (top + ROW_H > v + h) el.scrollTop = (top + ROW_H - h) / kk;
-  }, [scrollTo]);
-
-  // The time column's text, once per row object (BigInt arithmetic is not free at 50 rows a frame).
-  const times = useMemo(() => new WeakMap<PacketRow, string>(), [p.timeMode]);
-  const timeOf = (row: PacketRow): string => {
-    let t = times.get(row);
-    if (t === undefined) {
-      t = formatTime(row, p.timeMode);
-      times.set(row, t);
-    }
-    return t;
-  };
+    paint();
+  }, [scrollTo, paint]);
 
   const { onSelect } = p;
   const onClick = useCallback(
     (e: MouseEvent<HTMLDivElement>) => {
-      const rowEl = (e.target as Element).closest('[data-testid=packet-row]');
-      const i = rowEl?.getAttribute('data-index');
+      const i = (e.target as Element).closest('[data-testid=packet-row]')?.getAttribute('data-index');
       if (i) onSelect(Number(i), true);
     },
     [onSelect],
   );
-
-  const rows = [];
-  for (let i = start; i <= end; i++) {
-    const row = p.source.rows.get(i);
-    rows.push(
-      <Row
-        key={i - start}
-        row={row}
-        index={i}
-        selected={i === p.selectedIndex}
-        showCapture={p.showCapture}
-        time={row ? timeOf(row) : ''}
-      />,
-    );
-  }
+  // Tooltips are written when the pointer is on a cell, not for every row scrolled past: the cell's whole text
+  // (it may be cut by an ellipsis), the packet's exact epoch time on the Time cell.
+  const onMouseOver = useCallback((e: MouseEvent<HTMLDivElement>) => {
+    const cell = e.target as HTMLElement;
+    const rowEl = cell.parentElement;
+    if (cell.tagName !== 'SPAN' || !rowEl?.hasAttribute('data-testid')) return;
+    const col = Array.prototype.indexOf.call(rowEl.children, cell) as number;
+    if (col < 2 || col === 6) return; // Cap, No. and Length carry no tooltip
+    const row = props.current.source.rows.get(Number(rowEl.getAttribute('data-index')));
+    const title = col === 2 ? (row?.ts ?? '') : (cell.textContent ?? '');
+    if (title && cell.title !== title) cell.title = title;
+  }, []);
 
   return (
     <div className="vlist" data-testid="packet-list" data-total={p.total}>
@@ -255,9 +276,8 @@ export const VirtualPacketList = memo(function VirtualPacketList(p: Props) {
       </div>
       <div className="vlist-scroll" ref={scrollRef} data-testid="packet-scroll" tabIndex={-1}>
         <div className="vlist-space" style={{ height: real }}>
-          <div className="vlist-rows" ref={blockRef} style={{ transform: `translateY(${blockY(start)}px)` }} onClick={onClick}>
-            {rows}
-          </div>
+          {/* filled by paint(): React renders no children here */}
+          <div className="vlist-rows" ref={blockRef} onClick={onClick} onMouseOver={onMouseOver} />
         </div>
       </div>
     </div>
