@@ -1,6 +1,8 @@
 // `npm run bench:ui`: the dashboard in chromium over a database of ≥ 10M packets.
 //
 //   node dist/bench/ui.js [--packets N] [--rows N] [--runs N]     defaults: 10,000,000 packets, 100,000 rows, 3 runs
+//                         [--no-overview]    only the Packets part
+//                         [--trace FILE]     a Chrome trace of the scroll (open it in chrome://tracing or Perfetto)
 //   PKTLENS_BENCH_DB=postgres://…   use this database as it is (else bench/fill.ts's ensureBenchDb fills or reuses
 //                                   `pktlens_bench` on the PostgreSQL server, shared with bench:queries)
 //
@@ -17,7 +19,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import pg from 'pg';
 import { arg, OUT, printTable, ROOT } from './common.js';
 import { ensureBenchDb } from './fill.js';
@@ -83,9 +85,11 @@ interface Scroll {
   longestFrameGapMs: number;
   pendingFrames: number;
   landedOn: number | null;
+  /** /api requests the page made while scrolling */
+  requests: number;
 }
 
-async function scrollPackets(browser: Browser, url: string, rows: number): Promise<Scroll> {
+async function scrollPackets(browser: Browser, url: string, rows: number, trace: string | null): Promise<Scroll> {
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await ctx.addInitScript(LONGTASK_OBSERVER);
   const page = await ctx.newPage();
@@ -97,18 +101,29 @@ async function scrollPackets(browser: Browser, url: string, rows: number): Promi
     }, null, { polling: 'raf', timeout: 300_000 })).jsonValue()) as number;
     const total = Number(await page.getAttribute('[data-testid=packet-list]', 'data-total'));
     await page.waitForTimeout(500); // let the first render's work settle before measuring the scroll
+    if (trace) await browser.startTracing(page, { path: trace, screenshots: false, categories: TRACE_CATEGORIES });
+    let requests = 0;
+    const count = (r: Request): void => {
+      if (r.url().includes('/api/')) requests++;
+    };
+    page.on('request', count);
     const r = await page.evaluate(scrollInPage, { rows, perFrame: ROWS_PER_FRAME });
+    page.off('request', count);
+    if (trace) await browser.stopTracing();
     // where the scroll ended: the rows there load and are the rows ~`rows` down
     await page.waitForFunction(() => !document.querySelector('.prow.is-pending') && document.querySelectorAll('[data-testid=packet-row]').length > 10, null, { timeout: 60_000 });
     const landedOn = await page.evaluate(() => Math.min(...Array.from(document.querySelectorAll('[data-testid=packet-row]')).map((e) => Number(e.getAttribute('data-index')))));
-    return { firstRowsMs, total, ...r, landedOn: Number.isFinite(landedOn) ? landedOn : null };
+    return { firstRowsMs, total, ...r, requests, landedOn: Number.isFinite(landedOn) ? landedOn : null };
   } finally {
     await ctx.close();
   }
 }
 
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.stack',
+  'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'blink.user_timing', 'v8', 'toplevel'];
+
 /** Runs in the page: scroll the packet list through `rows` rows, `perFrame` rows per animation frame. */
-async function scrollInPage({ rows, perFrame }: { rows: number; perFrame: number }): Promise<Omit<Scroll, 'firstRowsMs' | 'total' | 'landedOn'>> {
+async function scrollInPage({ rows, perFrame }: { rows: number; perFrame: number }): Promise<Omit<Scroll, 'firstRowsMs' | 'total' | 'landedOn' | 'requests'>> {
   const sc = document.querySelector<HTMLElement>('[data-testid=packet-scroll]')!;
   const total = Number(document.querySelector('[data-testid=packet-list]')!.getAttribute('data-total'));
   const rowH = document.querySelector<HTMLElement>('[data-testid=packet-row]')!.getBoundingClientRect().height;
@@ -152,7 +167,10 @@ async function packetCount(url: string): Promise<number> {
 const ms = (v: number): string => `${Math.round(v)} ms`;
 
 async function main(): Promise<void> {
-  const packets = arg('--packets', 10_000_000), rows = arg('--rows', 100_000), runs = arg('--runs', 3);
+  const packets = arg('--packets', 10_000_000), rows = arg('--rows', 100_000);
+  const runs = process.argv.includes('--no-overview') ? 0 : arg('--runs', 3);
+  const ti = process.argv.indexOf('--trace');
+  const trace = ti >= 0 ? process.argv[ti + 1] ?? null : null;
   if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) throw new Error('the web app is not built: npm run build -w web');
   if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}`);
   const given = process.env.PKTLENS_BENCH_DB;
@@ -170,29 +188,35 @@ async function main(): Promise<void> {
       overview.push(await loadOverview(browser, stack.url));
       process.stderr.write(`overview run ${i + 1}: complete in ${ms(overview[i]!.completeMs)}\n`);
     }
-    const scroll = await scrollPackets(browser, stack.url, rows);
+    const scroll = await scrollPackets(browser, stack.url, rows, trace);
     const warm = overview.slice(1).map((o) => o.completeMs).sort((a, b) => a - b);
     const warmMedian = warm.length ? warm[Math.floor(warm.length / 2)]! : null;
-    const okOverview = overview[0]!.completeMs <= OVERVIEW_TARGET_MS && overview.every((o) => !o.errors.length);
+    const okOverview = !overview.length || (overview[0]!.completeMs <= OVERVIEW_TARGET_MS && overview.every((o) => !o.errors.length));
     const okScroll = scroll.longestTaskMs <= LONG_TASK_TARGET_MS && scroll.landedOn !== null && scroll.landedOn >= rows * 0.9;
 
     console.log(`\npktlens bench:ui — ${stored.toLocaleString('en')} packets in PostgreSQL, chromium ${browser.version()}, 1440×900; ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} (shared machine: figures vary with it)\n`);
+    const o0 = overview[0];
     printTable([
       ['measure', 'value', 'target', ''],
-      ['Overview complete, cold (first load)', ms(overview[0]!.completeMs), `≤ ${OVERVIEW_TARGET_MS} ms`, overview[0]!.completeMs <= OVERVIEW_TARGET_MS ? 'ok' : 'MISSED'],
-      ['Overview complete, warm (median)', warmMedian === null ? '-' : ms(warmMedian), '', ''],
-      ['Overview longest task (cold)', ms(overview[0]!.longestTaskMs), '', ''],
+      ...(o0 ? [
+        ['Overview complete, cold (first load)', ms(o0.completeMs), `≤ ${OVERVIEW_TARGET_MS} ms`, o0.completeMs <= OVERVIEW_TARGET_MS ? 'ok' : 'MISSED'],
+        ['Overview complete, warm (median)', warmMedian === null ? '-' : ms(warmMedian), '', ''],
+        ['Overview longest task (cold)', ms(o0.longestTaskMs), '', ''],
+      ] : []),
       ['Packets: first rows on screen', ms(scroll.firstRowsMs), '', ''],
       [`Packets: scroll ${scroll.rows.toLocaleString('en')} rows`, `${scroll.seconds.toFixed(1)} s, ${scroll.frames} frames`, '', ''],
       ['  longest main-thread task', scroll.longestTaskMs ? ms(scroll.longestTaskMs) : '< 50 ms (none)', `≤ ${LONG_TASK_TARGET_MS} ms`, scroll.longestTaskMs <= LONG_TASK_TARGET_MS ? 'ok' : 'MISSED'],
       ['  tasks > 50 ms / > 100 ms', `${scroll.tasksOver50} / ${scroll.tasksOver100}`, '', ''],
       ['  longest gap between frames', ms(scroll.longestFrameGapMs), '', ''],
       ['  frames showing rows still loading', `${scroll.pendingFrames} of ${scroll.frames}`, '', ''],
+      ['  /api requests while scrolling', String(scroll.requests), '', ''],
       ['  first row on screen at the end', scroll.landedOn === null ? '-' : `#${(scroll.landedOn + 1).toLocaleString('en')} of ${scroll.total.toLocaleString('en')}`, `≈ #${(rows + 1).toLocaleString('en')}`, scroll.landedOn !== null && scroll.landedOn >= rows * 0.9 ? 'ok' : 'MISSED'],
     ]);
     if (overview.some((o) => o.errors.length)) console.log(`\nOverview panels that failed: ${[...new Set(overview.flatMap((o) => o.errors))].join(' | ')}`);
-    console.log('\nslowest /api requests of the cold Overview (ms to the end of the response):');
-    for (const [u, t] of overview[0]!.slowest) console.log(`  ${String(Math.round(t)).padStart(6)}  ${u}`);
+    if (o0) {
+      console.log('\nslowest /api requests of the cold Overview (ms to the end of the response):');
+      for (const [u, t] of o0.slowest) console.log(`  ${String(Math.round(t)).padStart(6)}  ${u}`);
+    }
     console.log(`\n${okOverview && okScroll ? 'all targets met' : 'targets missed'}`);
     mkdirSync(OUT, { recursive: true });
     writeFileSync(join(OUT, 'ui.json'), JSON.stringify({ packets: stored, overview, scroll, warmMedian, okOverview, okScroll }, null, 2));

@@ -11,6 +11,11 @@ import { ApiError, countPackets, packetPage, type PacketRow, type Scope } from '
 // which places rows at their exact indices; if c missed the wanted window, the estimate is refined (secant) and
 // repeated. The page's own cursor continues that query, so scrolling on from a jump needs no more counts.
 // Views over several captures (ordered by capture, then frame) fall back to following cursors.
+//
+// Loading is one loop with at most one request (or one jump's pair) in flight: `ensure` only moves the wanted
+// range, and the loop, when its request is back, asks for whatever the range lacks by then. A fast scroll therefore
+// costs one request per round trip, not one per frame, and no answer is thrown away: every page lands at its exact
+// indices even when the list has moved on (it also serves as an anchor and a cursor). Only `cancel` aborts.
 
 interface Start {
   /** the query continuing from here: the scope's filter and-ed with `extra` */
@@ -19,6 +24,12 @@ interface Start {
 }
 
 export const JUMP_CHAIN_LIMIT = 4;
+/** Rows asked for by a page near the screen: about four screens, a small answer to parse. */
+export const PAGE_ROWS = 200;
+/** The API's page limit: used when following cursors towards rows far ahead. */
+const MAX_PAGE_ROWS = 1000;
+/** Beyond this many rows past the nearest cursor, a jump (two requests) beats following cursors. */
+const JUMP_DISTANCE = 1000;
 const MAX_ROWS_KEPT = 40_000;
 
 function and(q: string | undefined, extra: string | null): string | undefined {
@@ -27,11 +38,20 @@ function and(q: string | undefined, extra: string | null): string | undefined {
   return base ? `(${base}) && ${extra}` : extra;
 }
 
+const isAbort = (e: unknown): boolean => e instanceof DOMException && e.name === 'AbortError';
+
 export class PacketWindow {
   readonly rows = new Map<number, PacketRow>();
+  /** changes whenever rows arrive (for useSyncExternalStore) */
+  version = 0;
+  private listeners = new Set<() => void>();
   private starts = new Map<number, Start>([[0, { extra: null, after: null }]]);
   private anchors: [number, number][] = [];
-  private ctl: AbortController | null = null;
+  private ctl = new AbortController();
+  /** the rows the list wants now; the loop reads it after every request */
+  private want: [number, number] = [0, -1];
+  private jumps = 0;
+  private loop: Promise<void> | null = null;
   /** requests made (for tests and the status line) */
   requests = 0;
 
@@ -42,64 +62,94 @@ export class PacketWindow {
     public jumpable: boolean,
     /** an upper bound of the frame numbers (the capture's packet count) */
     public maxFrame: number,
-    private onChange: () => void,
   ) {}
 
-  cancel(): void {
-    this.ctl?.abort();
-    this.ctl = null;
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  getVersion = (): number => this.version;
+
+  private changed(): void {
+    this.version++;
+    for (const fn of this.listeners) fn();
   }
 
-  /** Loads the rows [from, to] (clamped to the total); a new call cancels the previous one. */
-  async ensure(from: number, to: number): Promise<void> {
-    this.cancel();
-    const ctl = new AbortController();
-    this.ctl = ctl;
-    const signal = ctl.signal;
-    const end = Math.min(to, this.total - 1);
-    let jumps = 0;
-    for (let guard = 0; guard < 200; guard++) {
-      if (signal.aborted) return;
-      let m = -1;
-      for (let i = Math.max(0, from); i <= end; i++) {
-        if (!this.rows.has(i)) {
-          m = i;
-          break;
-        }
-      }
+  /** Aborts what is in flight (the view was left or replaced); a later `ensure` starts afresh. */
+  cancel(): void {
+    this.ctl.abort();
+    this.ctl = new AbortController();
+    this.loop = null;
+  }
+
+  /**
+   * Loads the rows [from, to] (clamped to the total). The newest range replaces older ones; the promise settles
+   * when the loop has nothing left to load (or fails with the request that failed).
+   */
+  ensure(from: number, to: number): Promise<void> {
+    this.want = [Math.max(0, from), to];
+    this.jumps = 0;
+    if (!this.loop) {
+      const loop: Promise<void> = this.run(this.ctl.signal).finally(() => {
+        if (this.loop === loop) this.loop = null;
+      });
+      this.loop = loop;
+    }
+    return this.loop;
+  }
+
+  private firstMissing(from: number, end: number): number {
+    for (let i = from; i <= end; i++) if (!this.rows.has(i)) return i;
+    return -1;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    // A guard against a loop that makes no progress (an API answering pages that do not cover the range).
+    for (let idle = 0; idle < 200; ) {
+      if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
+      const [from, to] = this.want;
+      const end = Math.min(to, this.total - 1);
+      const m = this.firstMissing(from, end);
       if (m < 0) break;
+      const before = this.rows.size;
       // The nearest place at or before m where a query can continue.
       let best = -1;
       for (const k of this.starts.keys()) if (k <= m && k > best) best = k;
-      if (best >= 0 && (m - best <= 1000 || !this.jumpable || jumps >= JUMP_CHAIN_LIMIT)) {
-        const st = this.starts.get(best)!;
-        const limit = Math.min(1000, Math.max(50, end + 1 - best));
-        await this.fetchFrom(best, st, limit, signal);
+      if (best >= 0 && (m - best <= JUMP_DISTANCE || !this.jumpable || this.jumps >= JUMP_CHAIN_LIMIT)) {
+        // Near: a page reaching past `end`. Far (no jump possible): the largest page, to get there sooner.
+        const limit = m - best > JUMP_DISTANCE ? MAX_PAGE_ROWS : Math.min(MAX_PAGE_ROWS, Math.max(PAGE_ROWS, end + 1 - best));
+        await this.fetchFrom(best, this.starts.get(best)!, limit, signal);
       } else {
-        jumps++;
+        this.jumps++;
+        // A page that ends a little past `end` (scrolling up, the rows above the screen come with it).
+        const at = Math.max(0, Math.min(m, end + 21 - PAGE_ROWS));
         try {
-          await this.jump(m, Math.min(1000, end + 1 - m + 20), signal);
+          await this.jump(at, PAGE_ROWS, signal);
         } catch (e) {
           // An Analyzer whose filters cannot compare frame.number: follow cursors instead.
           if (e instanceof ApiError && !e.unreachable && e.status >= 400) this.jumpable = false;
           else throw e;
         }
       }
+      if (this.rows.size > before) idle = 0;
+      else idle++;
+      if (this.rows.size > MAX_ROWS_KEPT * 1.25) this.evict();
     }
-    this.evict(from, to);
+    this.evict();
   }
 
   private async fetchFrom(index: number, st: Start, limit: number, signal: AbortSignal): Promise<void> {
     this.requests++;
     const page = await packetPage({ ...this.scope, q: and(this.scope.q, st.extra) }, limit, st.after, signal);
+    if (signal.aborted) return;
     this.place(index, page.packets);
     if (page.next && page.packets.length) this.starts.set(index + page.packets.length, { extra: st.extra, after: page.next });
-    this.onChange();
+    this.changed();
   }
 
   private estimateFrame(i: number): number {
     const pts: [number, number][] = [[0, 0], ...this.anchors, [this.total, Math.max(this.maxFrame, this.total) + 1]];
-    pts.sort((a, b) => a[0] - b[0]);
     let lo = pts[0]!;
     let hi = pts[pts.length - 1]!;
     for (const p of pts) {
@@ -122,21 +172,28 @@ export class PacketWindow {
     this.place(c, page.packets);
     if (page.packets.length === 0) this.anchors.push([c, f + 1]);
     if (page.next && page.packets.length) this.starts.set(c + page.packets.length, { extra: after, after: page.next });
-    this.onChange();
+    this.changed();
   }
 
   private place(index: number, rows: PacketRow[]): void {
-    rows.forEach((r, k) => this.rows.set(index + k, r));
+    for (let k = 0; k < rows.length; k++) this.rows.set(index + k, rows[k]!);
     if (rows.length) {
       this.anchors.push([index, rows[0]!.frame], [index + rows.length - 1, rows[rows.length - 1]!.frame]);
       if (this.anchors.length > 400) this.anchors.splice(0, this.anchors.length - 400);
     }
   }
 
-  private evict(from: number, to: number): void {
+  /** Keeps the rows around the wanted range (and the cursors, which are small). */
+  private evict(): void {
     if (this.rows.size <= MAX_ROWS_KEPT) return;
+    const [from, to] = this.want;
     const keepLo = from - MAX_ROWS_KEPT / 4;
     const keepHi = to + MAX_ROWS_KEPT / 4;
     for (const k of this.rows.keys()) if (k < keepLo || k > keepHi) this.rows.delete(k);
+  }
+
+  /** Whether an error from `ensure` is only the window's own cancellation. */
+  static isCancel(e: unknown): boolean {
+    return isAbort(e);
   }
 }

@@ -42,12 +42,11 @@ export function PacketsPage({ captures, selected, scope: baseScope, q, packet, n
   }, [moving]);
   const count = useAsync((signal) => countPackets(scope, signal), [scopeKey, refreshToken, tick]);
 
-  // One window of rows per query (scope + filter); live growth only raises its total.
-  const [version, setVersion] = useState(0);
-  const bump = useCallback(() => setVersion((v) => v + 1), []);
+  // One window of rows per query (scope + filter); live growth only raises its total. The list listens to it for
+  // arriving rows, so this page does not re-render for them.
   const maxFrame = single?.packets ?? 0;
   const win = useMemo(
-    () => new PacketWindow(scope, 0, single !== null, maxFrame, bump),
+    () => new PacketWindow(scope, 0, single !== null, maxFrame),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [scopeKey, refreshToken, single?.id],
   );
@@ -59,13 +58,18 @@ export function PacketsPage({ captures, selected, scope: baseScope, q, packet, n
   }
   const [loadError, setLoadError] = useState<unknown>(undefined);
   const lastRange = useRef<[number, number]>([0, 0]);
+  const loading = useRef<Promise<void> | null>(null);
   const onRange = useCallback(
     (from: number, to: number) => {
       lastRange.current = [from, to];
-      win.ensure(Math.max(0, from - 40), to + 40).then(
+      // While rows load, the window only takes the new range: the loop already running reports once.
+      const done = win.ensure(Math.max(0, from - 40), to + 40);
+      if (done === loading.current) return;
+      loading.current = done;
+      done.then(
         () => setLoadError(undefined),
         (e: unknown) => {
-          if (!(e instanceof DOMException && e.name === 'AbortError')) setLoadError(e);
+          if (!PacketWindow.isCancel(e)) setLoadError(e);
         },
       );
     },
@@ -181,8 +185,7 @@ export function PacketsPage({ captures, selected, scope: baseScope, q, packet, n
     body = (
       <VirtualPacketList
         total={total}
-        rows={win.rows}
-        version={version}
+        source={win}
         timeMode={timeMode}
         showCapture={inView.length > 1}
         selectedIndex={selectedIndex}
