@@ -70,8 +70,13 @@ export function App() {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
       e.preventDefault();
-      if (viewRef.current.page !== 'packets' && viewRef.current.page !== 'flows') navigate({ page: 'packets' });
-      window.setTimeout(() => document.querySelector<HTMLInputElement>('[data-testid="filter-input"]')?.focus(), 0);
+      const input = () => document.querySelector<HTMLInputElement>('[data-testid="filter-input"]');
+      // focused now when the bar is on the page (a key typed straight after `/` lands in it), else once it renders
+      if (viewRef.current.page === 'packets' || viewRef.current.page === 'flows') input()?.focus();
+      else {
+        navigate({ page: 'packets' });
+        window.setTimeout(() => input()?.focus(), 0);
+      }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
