@@ -1,4 +1,4 @@
-// `npm run bench:queries [-- --packets N --requests R --naive-runs K]`: the Analyzer's query API over the PostgreSQL
+// `npm run bench:queries [-- --packets N --requests R --naive-runs K --only REGEX --in-process]`: the Analyzer's query API over the PostgreSQL
 // server filled by bench/fill.ts (default 10M generated packets through ingest), each endpoint loaded by autocannon
 // with 8 concurrent connections for R requests (default 200), p50/p95 latency from every response's time. In the
 // same run, the naive SQL for the same answer (a full scan with GROUP BY, OFFSET paging) is timed K times (default
@@ -27,6 +27,11 @@ const requests = arg('--requests', 200);
 const naiveRuns = arg('--naive-runs', 3);
 const CONNECTIONS = 8;
 const IN_PROCESS = process.argv.includes('--in-process');
+/** `--only REGEX`: the endpoints whose name matches (re-measuring a few) */
+const ONLY = (() => {
+  const i = process.argv.indexOf('--only');
+  return i >= 0 && process.argv[i + 1] ? new RegExp(process.argv[i + 1]!) : null;
+})();
 
 const freePort = (): Promise<number> => new Promise((resolve, reject) => {
   const srv = createServer();
@@ -166,6 +171,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [['endpoint', 'p50 ms', 'p95 ms', 'target', 'ok', 'naive p50', 'naive p95', 'naive/api p95', 'errors']];
   const results: Record<string, unknown>[] = [];
   for (const c of cases) {
+    if (ONLY && !ONLY.test(c.name)) continue;
     process.stderr.write(`${c.name} ...\n`);
     const r = await load(base, c.paths);
     const n = c.naive ? await naive(db, c.naive[0], c.naive[1]) : null;
