@@ -360,6 +360,28 @@ test('dashboard pages against the real stack', { timeout: 420_000 }, async (t) =
       dropKnown(p, known);
         assertClean(p);
       await p.context.close();
+
+      // both captures unfiltered: a far place is reached with one page from the cursor of its row (the view's layout),
+      // not by following cursors page by page (four pages of 1000 to reach row 4,000)
+      const all = await openPage(browser, `${s.url}/?page=packets`);
+      await waitForSelector(all.page, '[data-testid=packet-row][data-frame="1"]');
+      const pages: string[] = [];
+      all.page.on('request', (r) => { if (/\/api\/(packets|filter)\b/.test(r.url())) pages.push(r.url()); });
+      const row = PACKETS + 1000; // frame 1001 of the uploaded capture
+      await all.page.evaluate((i) => {
+        const sc = document.querySelector<HTMLElement>('[data-testid=packet-scroll]')!;
+        const h = document.querySelector<HTMLElement>('[data-testid=packet-row]')!.offsetHeight;
+        sc.scrollTop = (i - 5) * h;
+      }, row);
+      await all.page.waitForSelector(`[data-testid=packet-row][data-index="${row}"][data-frame]`, { timeout: 20_000 });
+      assert.equal(await all.page.getAttribute(`[data-testid=packet-row][data-index="${row}"]`, 'data-frame'), '1001');
+      assert.ok(pages.length <= 2, `rows at ${row} took ${pages.length} requests: ${pages.join(' ')}`);
+      // (a page from a cursor in the uploaded capture, starting a little before the row: the rows above come with it)
+      const cursorFrames = pages.map((u) => new URL(u).searchParams.get('after')).filter((a) => a?.startsWith(`${id}:`)).map((a) => Number(a!.split(':')[1]));
+      assert.ok(cursorFrames.some((f) => f > 500 && f <= 1000), pages.join(' '));
+      dropKnown(all, known);
+      assertClean(all);
+      await all.context.close();
     });
 
     await t.test('Captures: live capture on loopback shows new traffic within 2 s', async (tt) => {

@@ -10,7 +10,10 @@ import { ApiError, countPackets, packetPage, type PacketRow, type Scope } from '
 //     /filter  q = (FILTER) && frame.number > F       → the rows at indices c, c+1, …
 // which places rows at their exact indices; if c missed the wanted window, the estimate is refined (secant) and
 // repeated. The page's own cursor continues that query, so scrolling on from a jump needs no more counts.
-// Views over several captures (ordered by capture, then frame) fall back to following cursors.
+// Views over several whole captures without a filter or time range have an exact layout instead: row i is frame
+// i - (packets of the captures before) + 1 of its capture, so a far jump is one page after the cursor "capture:frame"
+// (`layout`, given only when the captures' packet counts add up to the view's total). Views over several captures
+// with a filter or time range fall back to following cursors.
 //
 // Loading is one loop with at most one request (or one jump's pair) in flight: `ensure` only moves the wanted
 // range, and the loop, when its request is back, asks for whatever the range lacks by then. A fast scroll therefore
@@ -62,7 +65,19 @@ export class PacketWindow {
     public jumpable: boolean,
     /** an upper bound of the frame numbers (the capture's packet count) */
     public maxFrame: number,
+    /** several whole captures, in row order, every frame stored: rows are at known places (see above) */
+    public layout: readonly { capture: number; packets: number }[] | null = null,
   ) {}
+
+  /** The cursor after which row i starts, from the layout (null: beyond it). */
+  private layoutCursor(i: number): string | null {
+    let before = 0;
+    for (const part of this.layout ?? []) {
+      if (i < before + part.packets) return `${part.capture}:${i - before}`;
+      before += part.packets;
+    }
+    return null;
+  }
 
   subscribe = (fn: () => void): (() => void) => {
     this.listeners.add(fn);
@@ -116,14 +131,20 @@ export class PacketWindow {
       // The nearest place at or before m where a query can continue.
       let best = -1;
       for (const k of this.starts.keys()) if (k <= m && k > best) best = k;
-      if (best >= 0 && (m - best <= JUMP_DISTANCE || !this.jumpable || this.jumps >= JUMP_CHAIN_LIMIT)) {
+      const at = Math.max(0, Math.min(m, end + 21 - PAGE_ROWS));
+      const exact = this.layout && m - best > JUMP_DISTANCE ? this.layoutCursor(at) : null;
+      if (exact !== null) {
+        // a far place in a view with a layout: one page from the cursor of that row
+        const st: Start = { extra: null, after: exact };
+        this.starts.set(at, st);
+        await this.fetchFrom(at, st, PAGE_ROWS, signal);
+      } else if (best >= 0 && (m - best <= JUMP_DISTANCE || !this.jumpable || this.jumps >= JUMP_CHAIN_LIMIT)) {
         // Near: a page reaching past `end`. Far (no jump possible): the largest page, to get there sooner.
         const limit = m - best > JUMP_DISTANCE ? MAX_PAGE_ROWS : Math.min(MAX_PAGE_ROWS, Math.max(PAGE_ROWS, end + 1 - best));
         await this.fetchFrom(best, this.starts.get(best)!, limit, signal);
       } else {
         this.jumps++;
         // A page that ends a little past `end` (scrolling up, the rows above the screen come with it).
-        const at = Math.max(0, Math.min(m, end + 21 - PAGE_ROWS));
         try {
           await this.jump(at, PAGE_ROWS, signal);
         } catch (e) {

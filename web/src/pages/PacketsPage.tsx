@@ -55,6 +55,11 @@ export function PacketsPage({ captures, selected, scope: baseScope, q, packet, n
   if (count.data !== undefined && win.total !== count.data) {
     win.total = count.data;
     win.maxFrame = Math.max(maxFrame, win.maxFrame);
+    // several whole captures, unfiltered, every frame there (their packet counts add up to the total): far jumps by
+    // cursor. (A capture cut by retention or still growing does not add up, and the view follows cursors.)
+    const parts = [...inView].sort((a, b) => a.id - b.id).map((c) => ({ capture: c.id, packets: c.packets }));
+    const whole = !single && !scope.q?.trim() && !scope.from && !scope.to && !moving;
+    win.layout = whole && parts.reduce((a, c) => a + c.packets, 0) === count.data ? parts : null;
   }
   const [loadError, setLoadError] = useState<unknown>(undefined);
   const lastRange = useRef<[number, number]>([0, 0]);
