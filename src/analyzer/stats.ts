@@ -144,9 +144,10 @@ export async function conversations(tx: Tx, s: Scope, type: ConvType, limit: num
     const r = await tx.query<Record<string, string | null>>(
       `WITH g AS (
          SELECT host(c.lo) AS lo, host(c.hi) AS hi, sum(c.packets_lh) AS n_lh, sum(c.bytes_lh) AS b_lh, sum(c.packets_hl) AS n_hl, sum(c.bytes_hl) AS b_hl,
-           min(c.capture_id * 4294967296 + c.first_lh) AS f_lh, min(c.capture_id * 4294967296 + c.first_hl) AS f_hl,
+           ${s.captures ? 'min(c.capture_id * 4294967296 + c.first_lh) AS f_lh, min(c.capture_id * 4294967296 + c.first_hl) AS f_hl'
+             : 'min(c.first_lh) AS f_lh, min(c.first_hl) AS f_hl' /* rollup_conv_all: already capture_id * 2^32 + frame */},
            min(c.first_ns) AS first_ns, max(c.last_ns) AS last_ns
-         FROM rollup_conv c WHERE ${captureSql(s, p, 'c')} AND ${type === 'ip' ? `c.hi < '::/0'::inet` : `c.lo >= '::/0'::inet`}
+         FROM ${s.captures ? 'rollup_conv' : 'rollup_conv_all'} c WHERE ${s.captures ? `${captureSql(s, p, 'c')} AND ` : ''}${type === 'ip' ? `c.hi < '::/0'::inet` : `c.lo >= '::/0'::inet`}
          GROUP BY c.lo, c.hi)
        SELECT CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN lo ELSE hi END AS a, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN hi ELSE lo END AS b,
          CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN n_lh ELSE n_hl END AS packets_ab, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN b_lh ELSE b_hl END AS bytes_ab,
@@ -211,6 +212,10 @@ export async function endpoints(tx: Tx, s: Scope, type: ConvType, limit: number)
   } else if (type === 'ip' && minuteAligned(s)) {
     sql = `SELECT host(r.ip) AS address, sum(r.packets_sent) AS tp, sum(r.bytes_sent) AS tb, sum(r.packets_recv) AS rp, sum(r.bytes_recv) AS rb
       FROM rollup_endpoint r WHERE family(r.ip) = 4 AND ${rollupSql(s, p)} GROUP BY r.ip`;
+  } else if (port && wholeCaptures(s) && !s.captures) {
+    // over all captures: kept at ingest from the flows' deltas (the same sums as the flows table below)
+    sql = `SELECT host(e.ip) AS address, e.port, e.packets_sent AS tp, e.bytes_sent AS tb, e.packets_recv AS rp, e.bytes_recv AS rb
+      FROM rollup_endpoint_port_all e WHERE e.ip_proto = ${type === 'tcp' ? 6 : 17}`;
   } else if (port && wholeCaptures(s)) {
     const proto = type === 'tcp' ? 6 : 17;
     sql = `SELECT host(e.ip) AS address, e.port, sum(e.tp) AS tp, sum(e.tb) AS tb, sum(e.rp) AS rp, sum(e.rb) AS rb FROM (
@@ -230,7 +235,7 @@ export async function endpoints(tx: Tx, s: Scope, type: ConvType, limit: number)
           FROM packets p WHERE ${x.cond} AND ${scopeSql(s, p)} GROUP BY 1${port ? ', 2' : ''}) e
       GROUP BY e.addr${port ? ', e.port' : ''}`;
   }
-  const r = await tx.query<Record<string, string | null>>(`SELECT * FROM (${sql}) z ORDER BY tb + rb DESC, address LIMIT ${p.add(limit)}`, p.values);
+  const r = await tx.query<Record<string, string | null>>(`SELECT * FROM (${sql}) z ORDER BY tb + rb DESC, address${port ? ', port' : ''} LIMIT ${p.add(limit)}`, p.values);
   return r.rows.map((x) => {
     const e: Endpoint = {
       address: String(x.address), packets: n(x.tp) + n(x.rp), bytes: n(x.tb) + n(x.rb),
@@ -318,7 +323,9 @@ export async function tallies(tx: Tx, s: Scope, what: keyof typeof TALLIES, limi
     // every list in one query: the per-capture totals (whole captures) or the per-minute rows, the first `limit` of each kind
     const p = new Params();
     const kinds = p.add(lists.map(([, col]) => VALUE_KINDS[col]));
-    const from = wholeCaptures(s)
+    const from = wholeCaptures(s) && !s.captures
+      ? 'rollup_value_all r WHERE r.kind = k.kind'
+      : wholeCaptures(s)
       ? `rollup_value_total r WHERE r.kind = k.kind AND ${captureSql(s, p, 'r')}`
       : `rollup_value r WHERE r.kind = k.kind AND ${rollupSql(s, p)}`;
     const r = await tx.query<{ kind: number; value: string; count: string }>(

@@ -204,7 +204,7 @@ ALTER TABLE packets ALTER COLUMN tags SET STATISTICS 1000;
   },
   {
     version: 5,
-    name: 'whole-capture summaries: rollup_second (I/O per second), rollup_value_total (DNS/HTTP/TLS values per capture), rollup_endpoint_total and rollup_conv (IP endpoints and conversations per capture), captures.flows',
+    name: 'whole-capture summaries: rollup_second (I/O per second), rollup_value_total (DNS/HTTP/TLS values per capture), rollup_endpoint_total and rollup_conv (IP endpoints and conversations per capture), captures.flows; rollup_*_all (values, IP conversations, TCP/UDP endpoints over all captures)',
     // filled from what is already stored, so statistics over captures stored before this version stay exact
     sql: `
 CREATE TABLE rollup_second (
@@ -244,6 +244,37 @@ CREATE TABLE rollup_conv (
   last_ns    bigint NOT NULL,
   PRIMARY KEY (capture_id, lo, hi)
 );
+-- the same over all captures at once (what the dashboard asks for by default), kept by the same batches and
+-- corrected when a capture is deleted
+CREATE TABLE rollup_value_all (
+  kind  smallint NOT NULL,
+  value text NOT NULL,
+  count bigint NOT NULL,
+  PRIMARY KEY (kind, value)
+);
+CREATE TABLE rollup_conv_all (
+  lo         inet NOT NULL,
+  hi         inet NOT NULL,
+  packets_lh bigint NOT NULL,
+  bytes_lh   bigint NOT NULL,
+  packets_hl bigint NOT NULL,
+  bytes_hl   bigint NOT NULL,
+  first_lh   bigint,
+  first_hl   bigint,
+  first_ns   bigint NOT NULL,
+  last_ns    bigint NOT NULL,
+  PRIMARY KEY (lo, hi)
+);
+CREATE TABLE rollup_endpoint_port_all (
+  ip_proto     smallint NOT NULL,
+  ip           inet NOT NULL,
+  port         integer NOT NULL,
+  packets_sent bigint NOT NULL,
+  bytes_sent   bigint NOT NULL,
+  packets_recv bigint NOT NULL,
+  bytes_recv   bigint NOT NULL,
+  PRIMARY KEY (ip_proto, ip, port)
+);
 INSERT INTO rollup_second SELECT capture_id, ts_ns / 1000000000, count(*), sum(len) FROM packets GROUP BY 1, 2;
 INSERT INTO rollup_value_total SELECT capture_id, kind, value, sum(count) FROM rollup_value GROUP BY 1, 2, 3;
 INSERT INTO rollup_endpoint_total SELECT capture_id, ip, sum(packets_sent), sum(bytes_sent), sum(packets_recv), sum(bytes_recv) FROM rollup_endpoint GROUP BY 1, 2;
@@ -254,6 +285,15 @@ INSERT INTO rollup_conv SELECT capture_id, least(src_ip, dst_ip), greatest(src_i
     count(*) FILTER (WHERE src_ip > dst_ip), coalesce(sum(len) FILTER (WHERE src_ip > dst_ip), 0),
     min(frame) FILTER (WHERE src_ip <= dst_ip), min(frame) FILTER (WHERE src_ip > dst_ip), min(ts_ns), max(ts_ns)
   FROM packets WHERE src_ip IS NOT NULL AND dst_ip IS NOT NULL GROUP BY 1, 2, 3;
+INSERT INTO rollup_value_all SELECT kind, value, sum(count) FROM rollup_value_total GROUP BY 1, 2;
+INSERT INTO rollup_conv_all SELECT lo, hi, sum(packets_lh), sum(bytes_lh), sum(packets_hl), sum(bytes_hl),
+    min(capture_id * 4294967296 + first_lh), min(capture_id * 4294967296 + first_hl), min(first_ns), max(last_ns)
+  FROM rollup_conv GROUP BY lo, hi;
+INSERT INTO rollup_endpoint_port_all SELECT ip_proto, ip, port, sum(ps), sum(bs), sum(pr), sum(br) FROM (
+    SELECT ip_proto, client_ip AS ip, client_port AS port, packets_c2s AS ps, bytes_c2s AS bs, packets_s2c AS pr, bytes_s2c AS br FROM flows
+    UNION ALL
+    SELECT ip_proto, server_ip, server_port, packets_s2c, bytes_s2c, packets_c2s, bytes_c2s FROM flows) e
+  WHERE ip IS NOT NULL AND port IS NOT NULL GROUP BY 1, 2, 3;
 `,
   },
 ];

@@ -441,6 +441,7 @@ export class Store {
       for (const day of newDays) await ensurePartition(tx, day);
       await tx.copyBinary('packets', PACKET_COLUMNS, e.payload);
       const newFlows = flows.length ? await upsertFlows(tx, captureId, flows) : 0;
+      if (flows.length) await upsertEndpointPorts(tx, flows);
       await upsertRollups(tx, captureId, e.rollups);
       if (e.anomalies.length) {
         const an = e.anomalies;
@@ -495,6 +496,7 @@ export class Store {
       );
       await tx.query(`DELETE FROM rollup_conv WHERE capture_id IN (${cut})`, since);
       await tx.query(`INSERT INTO rollup_conv ${CONV_FROM_PACKETS} AND capture_id IN (${cut}) GROUP BY 1, 2, 3`, since);
+      await rebuildAllCaptures(tx);
     });
     return dropped;
   }
@@ -530,6 +532,7 @@ export class Store {
           else await tx.query(`TRUNCATE ${name}`);
         }
       }
+      await forgetInAllCaptures(tx, id);
       for (const t of ROLLUP_TABLES) {
         await tx.query(`DELETE FROM ${t} WHERE capture_id = $1`, [id]);
       }
@@ -537,6 +540,56 @@ export class Store {
       return true;
     });
   }
+}
+
+/** The all-captures tables, in the order batches first write them (and deletion locks them: no deadlock). */
+const ALL_TABLES = 'rollup_endpoint_port_all, rollup_value_all, rollup_conv_all';
+
+/** Endpoints (proto, address, port) of the flows table, from both sides; append `WHERE …` inside via `where`. */
+const endpointPortsOfFlows = (where: string): string => `SELECT ip_proto, ip, port, sum(ps) AS ps, sum(bs) AS bs, sum(pr) AS pr, sum(br) AS br FROM (
+    SELECT ip_proto, client_ip AS ip, client_port AS port, packets_c2s AS ps, bytes_c2s AS bs, packets_s2c AS pr, bytes_s2c AS br FROM flows WHERE ${where}
+    UNION ALL
+    SELECT ip_proto, server_ip, server_port, packets_s2c, bytes_s2c, packets_c2s, bytes_c2s FROM flows WHERE ${where}) e
+  WHERE ip IS NOT NULL AND port IS NOT NULL GROUP BY 1, 2, 3`;
+
+/** rollup_conv_all's rows of the address pairs selected by `where` over rollup_conv (aliased c). */
+const convAllOf = (where: string): string => `SELECT c.lo, c.hi, sum(c.packets_lh), sum(c.bytes_lh), sum(c.packets_hl), sum(c.bytes_hl),
+    min(c.capture_id * 4294967296 + c.first_lh), min(c.capture_id * 4294967296 + c.first_hl), min(c.first_ns), max(c.last_ns)
+  FROM rollup_conv c WHERE ${where} GROUP BY c.lo, c.hi`;
+
+/** Take capture `id` out of the all-captures tables (before its own rows are deleted). */
+async function forgetInAllCaptures(tx: Tx, id: number): Promise<void> {
+  await tx.query(`LOCK TABLE ${ALL_TABLES} IN SHARE ROW EXCLUSIVE MODE`);
+  // sums: subtracted
+  await tx.query(
+    `UPDATE rollup_endpoint_port_all a SET packets_sent = a.packets_sent - e.ps, bytes_sent = a.bytes_sent - e.bs,
+       packets_recv = a.packets_recv - e.pr, bytes_recv = a.bytes_recv - e.br
+     FROM (${endpointPortsOfFlows('capture_id = $1')}) e WHERE a.ip_proto = e.ip_proto AND a.ip = e.ip AND a.port = e.port`,
+    [id],
+  );
+  await tx.query('DELETE FROM rollup_endpoint_port_all WHERE packets_sent = 0 AND packets_recv = 0');
+  await tx.query(
+    `UPDATE rollup_value_all a SET count = a.count - t.count FROM rollup_value_total t WHERE t.capture_id = $1 AND a.kind = t.kind AND a.value = t.value`,
+    [id],
+  );
+  await tx.query('DELETE FROM rollup_value_all WHERE count = 0');
+  // first/last (min/max) cannot be subtracted: the capture's address pairs are made again from the other captures
+  await tx.query('DELETE FROM rollup_conv_all a USING rollup_conv c WHERE c.capture_id = $1 AND a.lo = c.lo AND a.hi = c.hi', [id]);
+  await tx.query(
+    `INSERT INTO rollup_conv_all ${convAllOf('c.capture_id <> $1 AND (c.lo, c.hi) IN (SELECT x.lo, x.hi FROM rollup_conv x WHERE x.capture_id = $1)')}`,
+    [id],
+  );
+}
+
+/** Make the all-captures tables again from the per-capture ones (after retention cut captures). */
+async function rebuildAllCaptures(tx: Tx): Promise<void> {
+  await tx.query(`LOCK TABLE ${ALL_TABLES} IN SHARE ROW EXCLUSIVE MODE`);
+  await tx.query('DELETE FROM rollup_endpoint_port_all');
+  await tx.query(`INSERT INTO rollup_endpoint_port_all ${endpointPortsOfFlows('TRUE')}`);
+  await tx.query('DELETE FROM rollup_value_all');
+  await tx.query('INSERT INTO rollup_value_all SELECT kind, value, sum(count) FROM rollup_value_total GROUP BY 1, 2');
+  await tx.query('DELETE FROM rollup_conv_all');
+  await tx.query(`INSERT INTO rollup_conv_all ${convAllOf('TRUE')}`);
 }
 
 /** Every table besides packets and captures that holds rows of a capture (by capture_id). */
@@ -577,6 +630,38 @@ export async function ensurePartition(tx: Tx, day: number): Promise<void> {
   // several writers may meet the same new day: one creates, the others wait and find it there
   await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [0x706b7470, day]);
   await tx.query(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF packets FOR VALUES FROM ('${from} 00:00:00+00') TO ('${to} 00:00:00+00')`);
+}
+
+/**
+ * TCP/UDP endpoints over all captures (rollup_endpoint_port_all) from the batch's flow deltas: the client's address
+ * and port sent c2s and received s2c, the server's the other way round — the flows table's own sums, by endpoint.
+ */
+export function endpointPortDeltas(fl: readonly FlowUpdate[]): [proto: number, ip: string, port: number, ps: number, bs: number, pr: number, br: number][] {
+  const m = new Map<string, [number, string, number, number, number, number, number]>();
+  const add = (proto: number, ip: string | null, port: number | null, ps: number, bs: number, pr: number, br: number) => {
+    if (ip === null || port === null || (ps === 0 && pr === 0)) return;
+    const k = `${proto} ${ip} ${port}`, x = m.get(k);
+    if (x) { x[3] += ps; x[4] += bs; x[5] += pr; x[6] += br; } else m.set(k, [proto, ip, port, ps, bs, pr, br]);
+  };
+  for (const f of fl) {
+    add(f.ipProto, f.clientIp, f.clientPort, f.dPktsC2s, f.dBytesC2s, f.dPktsS2c, f.dBytesS2c);
+    add(f.ipProto, f.serverIp, f.serverPort, f.dPktsS2c, f.dBytesS2c, f.dPktsC2s, f.dBytesC2s);
+  }
+  // one order for every writer (rows locked in the same order: no deadlock between concurrent batches)
+  return [...m.values()].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || a[2] - b[2]);
+}
+
+async function upsertEndpointPorts(tx: Tx, fl: readonly FlowUpdate[]): Promise<void> {
+  const rows = endpointPortDeltas(fl);
+  if (!rows.length) return;
+  const c = (i: number) => rows.map((x) => x[i]);
+  await tx.query(
+    `INSERT INTO rollup_endpoint_port_all AS r (ip_proto, ip, port, packets_sent, bytes_sent, packets_recv, bytes_recv)
+     SELECT pr, ip, po, a, b, c, d FROM unnest($1::smallint[], $2::inet[], $3::integer[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) AS u(pr, ip, po, a, b, c, d)
+     ON CONFLICT (ip_proto, ip, port) DO UPDATE SET packets_sent = r.packets_sent + EXCLUDED.packets_sent, bytes_sent = r.bytes_sent + EXCLUDED.bytes_sent,
+       packets_recv = r.packets_recv + EXCLUDED.packets_recv, bytes_recv = r.bytes_recv + EXCLUDED.bytes_recv`,
+    [c(0), c(1), c(2), c(3), c(4), c(5), c(6)],
+  );
 }
 
 /** Insert or update the batch's flows; returns how many are new (inserted rather than updated). */
@@ -640,6 +725,12 @@ async function upsertRollups(tx: Tx, id: number, r: Rollups): Promise<void> {
        ON CONFLICT (kind, capture_id, value) DO UPDATE SET count = r.count + EXCLUDED.count`,
       [id, c(t, 1), c(t, 2), c(t, 3)],
     );
+    await tx.query(
+      `INSERT INTO rollup_value_all AS r (kind, value, count)
+       SELECT k, v, n FROM unnest($1::smallint[], $2::text[], $3::bigint[]) AS u(k, v, n)
+       ON CONFLICT (kind, value) DO UPDATE SET count = r.count + EXCLUDED.count`,
+      [c(t, 1), c(t, 2), c(t, 3)],
+    );
   }
   if (r.sec.length) {
     await tx.query(
@@ -656,6 +747,18 @@ async function upsertRollups(tx: Tx, id: number, r: Rollups): Promise<void> {
          FROM unnest($2::inet[], $3::inet[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
            AS u(lo, hi, nlh, blh, nhl, bhl, flh, fhl, f, l)
        ON CONFLICT (capture_id, lo, hi) DO UPDATE SET packets_lh = r.packets_lh + EXCLUDED.packets_lh, bytes_lh = r.bytes_lh + EXCLUDED.bytes_lh,
+         packets_hl = r.packets_hl + EXCLUDED.packets_hl, bytes_hl = r.bytes_hl + EXCLUDED.bytes_hl,
+         first_lh = LEAST(r.first_lh, EXCLUDED.first_lh), first_hl = LEAST(r.first_hl, EXCLUDED.first_hl),
+         first_ns = LEAST(r.first_ns, EXCLUDED.first_ns), last_ns = GREATEST(r.last_ns, EXCLUDED.last_ns)`,
+      [id, ...Array.from({ length: 10 }, (_, i) => c(r.conv, i))],
+    );
+    // over all captures: the first frames as capture_id * 2^32 + frame (captures in id order, then frames)
+    await tx.query(
+      `INSERT INTO rollup_conv_all AS r (lo, hi, packets_lh, bytes_lh, packets_hl, bytes_hl, first_lh, first_hl, first_ns, last_ns)
+       SELECT lo, hi, nlh, blh, nhl, bhl, $1::bigint * 4294967296 + flh, $1::bigint * 4294967296 + fhl, f, l
+         FROM unnest($2::inet[], $3::inet[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+           AS u(lo, hi, nlh, blh, nhl, bhl, flh, fhl, f, l)
+       ON CONFLICT (lo, hi) DO UPDATE SET packets_lh = r.packets_lh + EXCLUDED.packets_lh, bytes_lh = r.bytes_lh + EXCLUDED.bytes_lh,
          packets_hl = r.packets_hl + EXCLUDED.packets_hl, bytes_hl = r.bytes_hl + EXCLUDED.bytes_hl,
          first_lh = LEAST(r.first_lh, EXCLUDED.first_lh), first_hl = LEAST(r.first_hl, EXCLUDED.first_hl),
          first_ns = LEAST(r.first_ns, EXCLUDED.first_ns), last_ns = GREATEST(r.last_ns, EXCLUDED.last_ns)`,

@@ -136,6 +136,18 @@ backendTest('query API: packets, count, detail, flows, stream, stats, openapi', 
         });
       } else assert.deepEqual(scan.body, fast.body, `${u}: summary tables and scan agree`);
     }
+    // over all captures (no capture given) the all-captures tables answer: the same as the scan over both captures,
+    // and for TCP/UDP endpoints the same as the flows table of both captures named
+    for (const u of ['/stats/conversations?type=ip', '/stats/conversations?type=ipv6', '/stats/dns', '/stats/http', '/stats/tls']) {
+      const all = await get(u), scan = await get(`${u}${u.includes('?') ? '&' : '?'}from=0.5`);
+      assert.equal(all.status, 200, u);
+      assert.deepEqual(all.body, scan.body, `${u}: all-captures tables and scan agree`);
+    }
+    for (const u of ['/stats/endpoints?type=tcp', '/stats/endpoints?type=udp']) {
+      const all = await get(`${u}&limit=5000`), named = await get(`${u}&limit=5000&capture=${sample},${http}`);
+      assert.ok(all.body.endpoints.length > 0, u);
+      assert.deepEqual(all.body, named.body, `${u}: all-captures table and the flows of both captures agree`);
+    }
     // the flow count is the number of flows /flows lists
     let listed = 0;
     for (let after: string | null = null, i = 0; i < 100; i++) {

@@ -24,6 +24,7 @@ import { PCAPS, tsharkFrameCounts } from '../store/util.js';
 import { requireCaptureTool, requireServer } from './server.js';
 import { Stack, freePort, waitFor } from './stack.js';
 import { ROLLUP_TABLES } from '../../src/store/store.js';
+import { assertAllCapturesAddUp } from '../store/util.js';
 
 interface Ev { event: string; data: Record<string, unknown> }
 
@@ -148,6 +149,8 @@ test('uploads, events, deletion and a live capture on lo through the Analyzer [p
     assert.equal(await count(id2), counts.get(files[0]), 'the other capture in the same partitions keeps its packets');
     assert.deepEqual(sse.of('capture', ids[0]).at(-1), { id: ids[0], state: 'deleted', packets: 0, bytes: 0 });
     assert.equal((await fetch(`${base}/captures/${id2}`, { method: 'DELETE' })).status, 204);
+    // the all-captures tables lost exactly the deleted captures' part
+    await assertAllCapturesAddUp(q);
     for (const t of ['packets', ...ROLLUP_TABLES]) {
       const n = (await q.query<{ n: string }>(`SELECT count(*) AS n FROM ${t} WHERE capture_id = ANY($1)`, [[ids[0], id2]])).rows[0].n;
       assert.equal(Number(n), 0, `${t} of the deleted captures`);

@@ -350,6 +350,27 @@ export async function assertRollupsAddUp(db: Db, captureIds: number[]): Promise<
      GROUP BY 1, 2, 3`,
     p,
   );
+  await assertAllCapturesAddUp(db);
+}
+
+/**
+ * The all-captures tables equal their per-capture sources summed over every capture in the database (call on a
+ * database no other test writes): values, IP conversations (first frames as capture_id * 2^32 + frame), and TCP/UDP
+ * endpoints as the flows table gives them.
+ */
+export async function assertAllCapturesAddUp(db: Db): Promise<void> {
+  await sameRows(db, 'rollup_value_all', 'SELECT kind, value, count FROM rollup_value_all',
+    'SELECT kind, value, sum(count)::bigint FROM rollup_value_total GROUP BY 1, 2', []);
+  await sameRows(db, 'rollup_conv_all',
+    'SELECT lo, hi, packets_lh, bytes_lh, packets_hl, bytes_hl, first_lh, first_hl, first_ns, last_ns FROM rollup_conv_all',
+    `SELECT lo, hi, sum(packets_lh)::bigint, sum(bytes_lh)::bigint, sum(packets_hl)::bigint, sum(bytes_hl)::bigint,
+       min(capture_id * 4294967296 + first_lh), min(capture_id * 4294967296 + first_hl), min(first_ns), max(last_ns) FROM rollup_conv GROUP BY 1, 2`, []);
+  await sameRows(db, 'rollup_endpoint_port_all',
+    'SELECT ip_proto, ip, port, packets_sent, bytes_sent, packets_recv, bytes_recv FROM rollup_endpoint_port_all',
+    `SELECT ip_proto, ip, port, sum(ps)::bigint, sum(bs)::bigint, sum(pr)::bigint, sum(br)::bigint FROM (
+       SELECT ip_proto, client_ip AS ip, client_port AS port, packets_c2s AS ps, bytes_c2s AS bs, packets_s2c AS pr, bytes_s2c AS br FROM flows
+       UNION ALL SELECT ip_proto, server_ip, server_port, packets_s2c, bytes_s2c, packets_c2s, bytes_c2s FROM flows) x
+     GROUP BY 1, 2, 3`, []);
 }
 
 /** Frames of a capture: count, distinct, min, max, and the digests the pcap walker computes. */
