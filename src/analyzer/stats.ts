@@ -214,8 +214,10 @@ export async function endpoints(tx: Tx, s: Scope, type: ConvType, limit: number)
       FROM rollup_endpoint r WHERE family(r.ip) = 4 AND ${rollupSql(s, p)} GROUP BY r.ip`;
   } else if (port && wholeCaptures(s) && !s.captures) {
     // over all captures: kept at ingest from the flows' deltas (the same sums as the flows table below)
+    // (the busiest first, ties at the cut kept, before the addresses are made text: host() only for what is shown)
     sql = `SELECT host(e.ip) AS address, e.port, e.packets_sent AS tp, e.bytes_sent AS tb, e.packets_recv AS rp, e.bytes_recv AS rb
-      FROM rollup_endpoint_port_all e WHERE e.ip_proto = ${type === 'tcp' ? 6 : 17}`;
+      FROM (SELECT * FROM rollup_endpoint_port_all a WHERE a.ip_proto = ${type === 'tcp' ? 6 : 17}
+        ORDER BY a.bytes_sent + a.bytes_recv DESC FETCH FIRST ${p.add(limit)} ROWS WITH TIES) e`;
   } else if (port && wholeCaptures(s)) {
     const proto = type === 'tcp' ? 6 : 17;
     sql = `SELECT host(e.ip) AS address, e.port, sum(e.tp) AS tp, sum(e.tb) AS tb, sum(e.rp) AS rp, sum(e.rb) AS rb FROM (

@@ -275,6 +275,8 @@ CREATE TABLE rollup_endpoint_port_all (
   bytes_recv   bigint NOT NULL,
   PRIMARY KEY (ip_proto, ip, port)
 );
+-- the busiest endpoints first without sorting them all
+CREATE INDEX rollup_endpoint_port_all_busiest ON rollup_endpoint_port_all (ip_proto, (bytes_sent + bytes_recv) DESC);
 INSERT INTO rollup_second SELECT capture_id, ts_ns / 1000000000, count(*), sum(len) FROM packets GROUP BY 1, 2;
 INSERT INTO rollup_value_total SELECT capture_id, kind, value, sum(count) FROM rollup_value GROUP BY 1, 2, 3;
 INSERT INTO rollup_endpoint_total SELECT capture_id, ip, sum(packets_sent), sum(bytes_sent), sum(packets_recv), sum(bytes_recv) FROM rollup_endpoint GROUP BY 1, 2;
