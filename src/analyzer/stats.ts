@@ -120,6 +120,19 @@ async function origin(tx: Tx, s: Scope): Promise<bigint> {
 const rel = (ns: string | number | bigint, o: bigint): number => Number(BigInt(ns) - o) / 1e9;
 
 /**
+ * The conversations of `g` (a CTE of lower/higher sides: lo, hi, [lo_port, hi_port,] n_lh, b_lh, n_hl, b_hl, first
+ * frame each way f_lh/f_hl, first_ns, last_ns) oriented as tshark's: A is the sender of the first frame.
+ */
+function oriented(port: boolean, limit: string): string {
+  const ab = (lh: string, hl: string) => `CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN ${lh} ELSE ${hl} END`;
+  return `SELECT ${ab('lo', 'hi')} AS a, ${ab('hi', 'lo')} AS b,
+      ${port ? `${ab('lo_port', 'hi_port')} AS a_port, ${ab('hi_port', 'lo_port')} AS b_port,` : ''}
+      ${ab('n_lh', 'n_hl')} AS packets_ab, ${ab('b_lh', 'b_hl')} AS bytes_ab, ${ab('n_hl', 'n_lh')} AS packets_ba, ${ab('b_hl', 'b_lh')} AS bytes_ba,
+      first_ns, last_ns
+    FROM g ORDER BY b_lh + b_hl DESC, a, b LIMIT ${limit}`;
+}
+
+/**
  * Conversations as `tshark -q -z conv,TYPE`: A is the sender of the conversation's first frame; TCP and UDP
  * conversations are the streams (tcp.stream / udp.stream), as tshark 4 keys them.
  */
@@ -149,11 +162,7 @@ export async function conversations(tx: Tx, s: Scope, type: ConvType, limit: num
            min(c.first_ns) AS first_ns, max(c.last_ns) AS last_ns
          FROM ${s.captures ? 'rollup_conv' : 'rollup_conv_all'} c WHERE ${s.captures ? `${captureSql(s, p, 'c')} AND ` : ''}${type === 'ip' ? `c.hi < '::/0'::inet` : `c.lo >= '::/0'::inet`}
          GROUP BY c.lo, c.hi)
-       SELECT CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN lo ELSE hi END AS a, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN hi ELSE lo END AS b,
-         CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN n_lh ELSE n_hl END AS packets_ab, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN b_lh ELSE b_hl END AS bytes_ab,
-         CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN n_hl ELSE n_lh END AS packets_ba, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN b_hl ELSE b_lh END AS bytes_ba,
-         first_ns, last_ns
-       FROM g ORDER BY b_lh + b_hl DESC, a, b LIMIT ${p.add(limit)}`,
+       ${oriented(false, p.add(limit))}`,
       p.values,
     );
     rows = r.rows;
@@ -175,12 +184,7 @@ export async function conversations(tx: Tx, s: Scope, type: ConvType, limit: num
            min(p.capture_id * 4294967296 + p.frame) FILTER (WHERE NOT ${lo} true ELSE false END) AS f_hl,
            min(p.ts_ns) AS first_ns, max(p.ts_ns) AS last_ns
          FROM packets p WHERE ${x.cond} AND ${scopeSql(s, p)} GROUP BY ${key})
-       SELECT CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN lo ELSE hi END AS a, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN hi ELSE lo END AS b,
-         ${port ? 'CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN lo_port ELSE hi_port END AS a_port, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN hi_port ELSE lo_port END AS b_port,' : ''}
-         CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN n_lh ELSE n_hl END AS packets_ab, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN b_lh ELSE b_hl END AS bytes_ab,
-         CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN n_hl ELSE n_lh END AS packets_ba, CASE WHEN f_hl IS NULL OR f_lh < f_hl THEN b_hl ELSE b_lh END AS bytes_ba,
-         first_ns, last_ns
-       FROM g ORDER BY b_lh + b_hl DESC, a, b LIMIT ${p.add(limit)}`,
+       ${oriented(port, p.add(limit))}`,
       p.values,
     );
     rows = r.rows;

@@ -236,8 +236,7 @@ export class RollupAccumulator {
       const k = `${ipText(lo)} ${ipText(hi)}`;
       c = this.conv6.get(k);
       // (copies: the addresses may be views of a frame buffer that is reused)
-      const own = (a: number | Uint8Array) => (typeof a === 'number' ? a : a.slice());
-      if (!c) this.conv6.set(k, (c = newConv(own(lo), own(hi), sec, nsec)));
+      if (!c) this.conv6.set(k, (c = newConv(ownAddress(lo), ownAddress(hi), sec, nsec)));
     }
     if (lh) {
       c.nLh++; c.bLh += r.len;
@@ -328,6 +327,8 @@ export class RollupAccumulator {
     return all.map((c) => [ipText(c.lo)!, ipText(c.hi)!, c.nLh, c.bLh, c.nHl, c.bHl, c.fLh, c.fHl, nsText(c.s0, c.n0), nsText(c.s1, c.n1)]);
   }
 }
+
+const ownAddress = (a: number | Uint8Array): number | Uint8Array => (typeof a === 'number' ? a : a.slice());
 
 function newConv(lo: number | Uint8Array, hi: number | Uint8Array, sec: number, nsec: number): ConvAcc {
   return { lo, hi, nLh: 0, bLh: 0, nHl: 0, bHl: 0, fLh: null, fHl: null, s0: sec, n0: nsec, s1: sec, n1: nsec };

@@ -177,7 +177,7 @@ test('dashboard pages against the real stack', { timeout: 420_000 }, async (t) =
           await waitAttr(p.page, '[data-testid=total-packets]', 'data-value', PACKETS);
         }
         dropKnown(p, known);
-        assertClean(p);
+      assertClean(p);
         await p.context.close();
       }
     });
@@ -264,7 +264,7 @@ test('dashboard pages against the real stack', { timeout: 420_000 }, async (t) =
       }
       dropExpected400(p);
       dropKnown(p, known);
-        assertClean(p);
+      assertClean(p);
       await p.context.close();
     });
 
@@ -288,7 +288,7 @@ test('dashboard pages against the real stack', { timeout: 420_000 }, async (t) =
         rmSync(dir, { recursive: true, force: true });
       }
       dropKnown(p, known);
-        assertClean(p);
+      assertClean(p);
       await p.context.close();
     });
 
@@ -315,7 +315,7 @@ test('dashboard pages against the real stack', { timeout: 420_000 }, async (t) =
         await waitForSelector(p.page, '[data-testid=flow-row]');
         if (!filtersWork) dropExpected400(p); // the packets of the flow need the filter language
         dropKnown(p, known);
-        assertClean(p);
+      assertClean(p);
         await p.context.close();
       }
     });
@@ -331,7 +331,7 @@ test('dashboard pages against the real stack', { timeout: 420_000 }, async (t) =
         await waitForSelector(p.page, '[data-testid=capture-row]');
         await screenshot(p.page, 'captures', theme);
         dropKnown(p, known);
-        assertClean(p);
+      assertClean(p);
         await p.context.close();
       }
     });
@@ -358,7 +358,7 @@ test('dashboard pages against the real stack', { timeout: 420_000 }, async (t) =
       await waitAttr(p.page, '[data-testid=total-packets]', 'data-value', 1500, 30_000);
       assert.match(p.page.url(), new RegExp(`capture=${id}`));
       dropKnown(p, known);
-        assertClean(p);
+      assertClean(p);
       await p.context.close();
 
       // both captures unfiltered: a far place is reached with one page from the cursor of its row (the view's layout),
@@ -412,7 +412,7 @@ test('dashboard pages against the real stack', { timeout: 420_000 }, async (t) =
         await p.page.click('[data-testid=live-stop]').catch(() => {});
       }
       dropKnown(p, known);
-        assertClean(p);
+      assertClean(p);
       await p.context.close();
     });
   } finally {
